@@ -1,0 +1,211 @@
+//! Raw ARM resources (from any source) → the one normalised [`Inventory`] the rules read.
+//!
+//! Every join key is lower-cased here, every service default from the rule catalog is applied here,
+//! and every value that cannot be determined becomes an entry of the record's `unknown` map.
+
+mod fields;
+mod ids;
+mod registry;
+mod vault;
+
+use ids::extension_parent;
+
+use crate::estate::{RawEstate, RawResource};
+use crate::inventory::{DiagnosticSetting, Inventory, INVENTORY_VERSION, PrivateEndpoint, RoleAssignment, RoleDefinition};
+use fields::{get_ci, props, str_at};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The ARM types acr-audit reads, lower-case.
+pub mod types {
+    pub const REGISTRY: &str = "microsoft.containerregistry/registries";
+    pub const VAULT: &str = "microsoft.keyvault/vaults";
+    pub const KEY: &str = "microsoft.keyvault/vaults/keys";
+    pub const KEY_VERSION: &str = "microsoft.keyvault/vaults/keys/versions";
+    pub const ACCESS_POLICIES: &str = "microsoft.keyvault/vaults/accesspolicies";
+    pub const IDENTITY: &str = "microsoft.managedidentity/userassignedidentities";
+    pub const PRIVATE_ENDPOINT: &str = "microsoft.network/privateendpoints";
+    pub const DNS_ZONE_GROUP: &str = "microsoft.network/privateendpoints/privatednszonegroups";
+    pub const ROLE_ASSIGNMENT: &str = "microsoft.authorization/roleassignments";
+    pub const ROLE_DEFINITION: &str = "microsoft.authorization/roledefinitions";
+    pub const DIAGNOSTIC_SETTING: &str = "microsoft.insights/diagnosticsettings";
+    /// Not ARM types: what `az keyvault key show` and `az keyvault key rotation-policy show` print.
+    pub const DATA_PLANE_KEY: &str = "#keyvault-data-plane-key";
+    pub const DATA_PLANE_ROTATION_POLICY: &str = "#keyvault-data-plane-rotation-policy";
+}
+
+/// Resources grouped by kind, each kind keyed by lower-case ID so that the same resource given twice
+/// (two overlapping snapshot files) counts once; the later one wins.
+#[derive(Default)]
+pub(crate) struct ByKind<'a> {
+    pub of: HashMap<&'static str, BTreeMap<String, &'a RawResource>>,
+}
+
+impl<'a> ByKind<'a> {
+    pub fn get(&self, kind: &str) -> impl Iterator<Item = (&String, &&'a RawResource)> {
+        self.of.get(kind).into_iter().flat_map(|m| m.iter())
+    }
+}
+
+/// Options that change what the inventory holds.
+#[derive(Debug, Clone, Default)]
+pub struct NormaliseOptions {
+    /// Apply vault rules to every vault, not only those holding a scanned registry's key.
+    pub all_vaults: bool,
+}
+
+pub fn normalise(estate: &RawEstate, options: &NormaliseOptions) -> Inventory {
+    let mut inv = Inventory { inventory_version: INVENTORY_VERSION, ..Default::default() };
+    let mut by = ByKind::default();
+    for (i, r) in estate.resources.iter().enumerate() {
+        let kind = classify(&r.value);
+        *inv.resource_counts.entry(kind.clone().unwrap_or_else(|| "(no type)".into())).or_default() += 1;
+        let Some(kind) = kind.and_then(|k| known_kind(&k)) else { continue };
+        let key = resource_key(&r.value).unwrap_or_else(|| format!("#{i}"));
+        by.of.entry(kind).or_default().insert(key, r);
+    }
+
+    let not_found: BTreeSet<String> = estate.not_found.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let diag = diagnostic_settings(&by, &estate.coverage.diagnostic_settings);
+    inv.private_endpoints = private_endpoints(&by, &estate.coverage.dns_zone_groups);
+    inv.role_definitions = role_definitions(&by);
+    let assignments = role_assignments(&by);
+    let identities = registry::identity_index(&by);
+
+    inv.registries = by
+        .get(types::REGISTRY)
+        .map(|(key, r)| registry::registry(r, diag.get(key.as_str()).cloned(), &identities))
+        .collect();
+    inv.vaults = vault::vaults(&by, &diag, &assignments, &estate.coverage.role_assignments, &not_found, &estate.gaps);
+    vault::link_registries(&mut inv, options);
+    inv.gaps = estate.gaps.clone();
+    inv
+}
+
+/// The lower-case ARM type of a raw resource, or a pseudo-type for the data-plane shapes the CLI prints.
+fn classify(v: &Value) -> Option<String> {
+    if let Some(t) = v.get("type").and_then(Value::as_str).or_else(|| get_ci(v, "type").and_then(Value::as_str)) {
+        return Some(t.to_ascii_lowercase());
+    }
+    if get_ci(v, "key").and_then(|k| get_ci(k, "kid")).is_some() {
+        return Some(types::DATA_PLANE_KEY.into());
+    }
+    if get_ci(v, "lifetimeActions").is_some() {
+        return Some(types::DATA_PLANE_ROTATION_POLICY.into());
+    }
+    None
+}
+
+fn known_kind(kind: &str) -> Option<&'static str> {
+    use types::*;
+    [
+        REGISTRY, VAULT, KEY, KEY_VERSION, ACCESS_POLICIES, IDENTITY, PRIVATE_ENDPOINT, DNS_ZONE_GROUP,
+        ROLE_ASSIGNMENT, ROLE_DEFINITION, DIAGNOSTIC_SETTING, DATA_PLANE_KEY, DATA_PLANE_ROTATION_POLICY,
+    ]
+    .into_iter()
+    .find(|k| *k == kind)
+}
+
+fn resource_key(v: &Value) -> Option<String> {
+    str_at(v, &["id"])
+        .or_else(|| str_at(v, &["key", "kid"]))
+        .map(|s| s.trim().trim_end_matches('/').to_ascii_lowercase())
+}
+
+/// Diagnostic settings per parent resource (lower-case ID). A resource is "collected" when the source
+/// listed its settings (coverage) or when any setting of it is present.
+fn diagnostic_settings(by: &ByKind, covered: &[String]) -> HashMap<String, Vec<DiagnosticSetting>> {
+    let mut out: HashMap<String, Vec<DiagnosticSetting>> =
+        covered.iter().map(|id| (id.to_ascii_lowercase(), Vec::new())).collect();
+    for (id, r) in by.get(types::DIAGNOSTIC_SETTING) {
+        let parent = match str_at(&r.value, &["resourceUri"]).or_else(|| str_at(props(&r.value), &["resourceUri"])) {
+            Some(p) => p.to_ascii_lowercase(),
+            None => match extension_parent(id, "microsoft.insights") {
+                Some(p) => p,
+                None => continue,
+            },
+        };
+        let p = props(&r.value);
+        let mut enabled = Vec::new();
+        for log in get_ci(p, "logs").and_then(Value::as_array).into_iter().flatten() {
+            let on = matches!(get_ci(log, "enabled"), Some(Value::Bool(true)))
+                || get_ci(log, "enabled").and_then(Value::as_str).is_some_and(|s| s.eq_ignore_ascii_case("true"));
+            if !on {
+                continue;
+            }
+            for k in ["category", "categoryGroup"] {
+                if let Some(c) = get_ci(log, k).and_then(Value::as_str) {
+                    enabled.push(c.to_ascii_lowercase());
+                }
+            }
+        }
+        let name = str_at(&r.value, &["name"]).unwrap_or_default().to_string();
+        out.entry(parent.trim_end_matches('/').to_string())
+            .or_default()
+            .push(DiagnosticSetting { name, enabled_categories: enabled });
+    }
+    out
+}
+
+fn private_endpoints(by: &ByKind, covered: &[String]) -> BTreeMap<String, PrivateEndpoint> {
+    let mut out: BTreeMap<String, PrivateEndpoint> = BTreeMap::new();
+    for (id, r) in by.get(types::PRIVATE_ENDPOINT) {
+        let original = str_at(&r.value, &["id"]).unwrap_or(id).to_string();
+        out.insert(id.clone(), PrivateEndpoint { id: original, dns_zones: None });
+    }
+    for id in covered {
+        let id = id.to_ascii_lowercase();
+        out.entry(id.clone())
+            .or_insert_with(|| PrivateEndpoint { id: id.clone(), dns_zones: None })
+            .dns_zones
+            .get_or_insert_with(Vec::new);
+    }
+    for (id, r) in by.get(types::DNS_ZONE_GROUP) {
+        let Some(pos) = id.rfind("/privatednszonegroups/") else { continue };
+        let pe = id[..pos].to_string();
+        let entry = out.entry(pe.clone()).or_insert_with(|| PrivateEndpoint { id: pe, dns_zones: None });
+        let zones = entry.dns_zones.get_or_insert_with(Vec::new);
+        for cfg in get_ci(props(&r.value), "privateDnsZoneConfigs").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(zone_id) = str_at(props(cfg), &["privateDnsZoneId"]) {
+                if let Some(zone) = zone_id.trim_end_matches('/').rsplit('/').next() {
+                    zones.push(zone.to_ascii_lowercase());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn role_definitions(by: &ByKind) -> BTreeMap<String, RoleDefinition> {
+    let mut out = BTreeMap::new();
+    for (id, r) in by.get(types::ROLE_DEFINITION) {
+        let guid = id.rsplit('/').next().unwrap_or(id).to_string();
+        let p = props(&r.value);
+        let (mut data_actions, mut not_data_actions) = (Vec::new(), Vec::new());
+        for perm in get_ci(p, "permissions").and_then(Value::as_array).into_iter().flatten() {
+            for (k, dst) in [("dataActions", &mut data_actions), ("notDataActions", &mut not_data_actions)] {
+                for a in get_ci(perm, k).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+                    dst.push(a.to_ascii_lowercase());
+                }
+            }
+        }
+        let name = str_at(p, &["roleName"]).unwrap_or_default().to_string();
+        out.insert(guid, RoleDefinition { name, data_actions, not_data_actions });
+    }
+    out
+}
+
+fn role_assignments(by: &ByKind) -> Vec<RoleAssignment> {
+    by.get(types::ROLE_ASSIGNMENT)
+        .filter_map(|(id, r)| {
+            let p = props(&r.value);
+            let principal_id = str_at(p, &["principalId"])?.to_ascii_lowercase();
+            let role = str_at(p, &["roleDefinitionId"])?;
+            let role_definition = role.trim_end_matches('/').rsplit('/').next()?.to_ascii_lowercase();
+            let scope = str_at(p, &["scope"])
+                .map(|s| s.to_ascii_lowercase())
+                .or_else(|| extension_parent(id, "microsoft.authorization"))?;
+            Some(RoleAssignment { principal_id, role_definition, scope: scope.trim_end_matches('/').to_string() })
+        })
+        .collect()
+}

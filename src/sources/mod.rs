@@ -1,0 +1,4 @@
+//! Sources: each turns what it reads into a [`RawEstate`](crate::estate::RawEstate) of raw ARM
+//! resources, which `normalise` turns into the one inventory.
+
+pub mod snapshot;
