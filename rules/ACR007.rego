@@ -10,6 +10,7 @@
 #   severity: high
 #   resource: registry
 #   inputs: [admin_user_enabled]
+#   reads: [admin_user_enabled]
 #   live_only: false
 #   ja:
 #     title: レジストリの管理者ユーザーが有効

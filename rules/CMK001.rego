@@ -12,6 +12,7 @@
 #   severity: high
 #   resource: registry
 #   inputs: [encryption.status]
+#   reads: [encryption.status, encryption.key_identifier]
 #   live_only: false
 #   ja:
 #     title: レジストリがカスタマー マネージド キーで暗号化されていない
@@ -53,8 +54,7 @@
 #       az keyvault set-policy --name <vault> --object-id <identityPrincipalId> --key-permissions get wrapKey unwrapKey
 #       az acr create --resource-group <rg> --name <new-registry> --sku Premium \
 #         --identity <identityResourceId> \
-#         --key-encryption-key https://<vault>.vault.azure.net/keys/<key> \
-#         --encryption-key-identity <identityClientId>   # older CLI versions: --identity only
+#         --key-encryption-key https://<vault>.vault.azure.net/keys/<key>
 #       az acr import --name <new-registry> --source <old-registry>.azurecr.io/<repo>:<tag> --image <repo>:<tag>
 #     terraform: |-
 #       resource "azurerm_container_registry" "acr" {
@@ -108,7 +108,7 @@ import rego.v1
 results := [verdict(reg) | some reg in lib.registries]
 
 verdict(reg) := lib.result(reg, "pass", "pass", "properties.encryption.status", reg.encryption.status) if {
-	lib.cmk_enabled(reg)
+	reg.encryption.status == "enabled"
 } else := lib.result_args(reg, "unknown", "unknown", "properties.encryption.keyVaultProperties.keyIdentifier", null, {"reason": reason}) if {
 	# A key identifier makes the registry a CMK registry whatever its status says; an unresolved one
 	# leaves the answer open.

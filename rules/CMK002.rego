@@ -12,6 +12,7 @@
 #   severity: critical
 #   resource: registry
 #   inputs: [encryption.status, encryption.identity, identity]
+#   reads: [encryption.status, encryption.identity_client_id, chain.identity]
 #   live_only: false
 #   ja:
 #     title: CMK の ID がレジストリに割り当てられていない
@@ -94,14 +95,14 @@ results := [verdict(reg) | some reg in lib.registries]
 path := "properties.encryption.keyVaultProperties.identity"
 
 verdict(reg) := lib.result(reg, "n/a", "na", "properties.encryption.status", reg.encryption.status) if {
-	not lib.cmk_enabled(reg)
+	reg.encryption.status != "enabled"
 } else := lib.result_args(reg, "pass", "pass", path, reg.encryption.identity_client_id, {"identity": identity_name(il.identity)}) if {
-	il := lib.identity_link(reg)
+	il := reg.chain.identity
 	il.state == "ok"
 } else := lib.result_args(reg, "fail", "fail", path, reg.encryption.identity_client_id, {"reason": il.reason}) if {
-	il := lib.identity_link(reg)
+	il := reg.chain.identity
 	il.state == "broken"
-} else := lib.result_args(reg, "unknown", "unknown", path, reg.encryption.identity_client_id, {"reason": lib.identity_link(reg).reason})
+} else := lib.result_args(reg, "unknown", "unknown", path, reg.encryption.identity_client_id, {"reason": reg.chain.identity.reason})
 
 identity_name(ident) := "(system-assigned)" if ident.kind == "system-assigned"
 

@@ -2,9 +2,9 @@
 # title: Key vault firewall blocks the registry's access to its key
 # description: |-
 #   The vault restricts network access but does not let trusted Azure services through its firewall.
-#   A registry encrypted with a key from this vault reaches the vault as a trusted service, so it
-#   cannot unwrap its data: pulls and pushes fail. Set the vault's firewall bypass to AzureServices
-#   ("Allow trusted Microsoft services to bypass this firewall").
+#   A registry encrypted with a key from this vault reaches a firewalled vault only as a trusted service
+#   (with its system-assigned identity), so it cannot unwrap its data: pulls and pushes fail. Set the
+#   vault's firewall bypass to AzureServices ("Allow trusted Microsoft services to bypass this firewall").
 # custom:
 #   code: KV004
 #   name: vault-firewall-blocks-trusted-services
@@ -37,13 +37,24 @@
 #     en: |-
 #       Azure portal: open the key vault, select Settings > Networking, and on the "Firewalls and virtual
 #       networks" tab select "Allow trusted Microsoft services to bypass this firewall". Select Apply.
-#       The registry must use an identity that has get, wrapKey and unwrapKey on the key.
+#       A registry passes the firewall as a trusted service only with its system-assigned identity: enable
+#       that identity on the registry, grant it get, wrapKey and unwrapKey on the key, and switch the
+#       registry's encryption to it (Registry > Settings > Encryption > Change key, Identity: System assigned).
 #     ja: |-
 #       Azure portal: キー コンテナーを開き、[設定] > [ネットワーク] の [ファイアウォールと仮想ネットワーク] タブで
 #       「信頼された Microsoft サービスがこのファイアウォールをバイパスすることを許可する」を選択し、[適用] を
-#       選びます。レジストリの ID にはキーに対する get、wrapKey、unwrapKey の権限が必要です。
+#       選びます。レジストリが信頼されたサービスとしてファイアウォールを通過できるのはシステム割り当てマネージド ID
+#       を使う場合だけです。レジストリでシステム割り当て ID を有効にし、キーに対する get、wrapKey、unwrapKey の
+#       権限を付与して、暗号化に使う ID をそれに切り替えてください（レジストリ > [設定] > [暗号化] > [キーの変更]、
+#       ID: システム割り当て）。
 #     cli: |-
 #       az keyvault update --name <vault> --resource-group <rg> --bypass AzureServices
+#       # the registry must use its system-assigned identity to pass as a trusted service:
+#       az acr identity assign --name <registry> --identities [system]
+#       az keyvault set-policy --name <vault> --key-permissions get wrapKey unwrapKey \
+#         --object-id $(az acr identity show --name <registry> --query principalId -o tsv)
+#       az acr encryption rotate-key --name <registry> --identity [system] \
+#         --key-encryption-key https://<vault>.vault.azure.net/keys/<key>
 #     terraform: |-
 #       resource "azurerm_key_vault" "kv" {
 #         # ...

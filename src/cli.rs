@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "acr-audit", version, about = "Audit the security posture of Azure Container Registry, following the whole customer-managed-key chain")]
+#[command(
+    name = "acr-audit",
+    version,
+    about = "Audit the security posture of Azure Container Registry, following the whole customer-managed-key chain"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -87,8 +87,9 @@ pub fn find_and_read(explicit: Option<&Path>) -> Result<(Config, String), Error>
         None if Path::new(DEFAULT_FILE).is_file() => PathBuf::from(DEFAULT_FILE),
         None => return Ok((Config::default(), String::new())),
     };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| Error::usage(format!("cannot read config {}: {e}", path.display()), "check the path given to --config"))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Error::usage(format!("cannot read config {}: {e}", path.display()), "check the path given to --config")
+    })?;
     Ok((parse_syntax(&text, &path)?, text))
 }
 
@@ -103,7 +104,8 @@ pub fn parse_syntax(text: &str, path: &Path) -> Result<Config, Error> {
         )
     })?;
     let at = |span: std::ops::Range<usize>| format!("{shown}:{}", line_of(text, span.start));
-    let bad = |span: std::ops::Range<usize>, what: String, help: &str| Error::usage(format!("{}: {what}", at(span)), help);
+    let bad =
+        |span: std::ops::Range<usize>, what: String, help: &str| Error::usage(format!("{}: {what}", at(span)), help);
     let base = path.parent().unwrap_or(Path::new("."));
 
     let mut cfg = Config {
@@ -124,8 +126,13 @@ pub fn parse_syntax(text: &str, path: &Path) -> Result<Config, Error> {
         }
         let params = cfg.parameters.entry(code.clone()).or_default();
         for (name, value) in rc.parameters {
-            let json = serde_json::to_value(value.get_ref())
-                .map_err(|e| bad(value.span(), format!("parameter {} cannot be used: {e}", name.get_ref()), "use a number, string or boolean"))?;
+            let json = serde_json::to_value(value.get_ref()).map_err(|e| {
+                bad(
+                    value.span(),
+                    format!("parameter {} cannot be used: {e}", name.get_ref()),
+                    "use a number, string or boolean",
+                )
+            })?;
             params.insert(name.into_inner(), json);
         }
         cfg.spans.insert(code, code_span);
@@ -133,7 +140,11 @@ pub fn parse_syntax(text: &str, path: &Path) -> Result<Config, Error> {
     for s in raw.suppress {
         let reason = s.reason.get_ref().trim().to_string();
         if reason.is_empty() {
-            return Err(bad(s.reason.span(), "a suppression needs a reason".into(), "say why the finding is accepted, for the audit trail"));
+            return Err(bad(
+                s.reason.span(),
+                "a suppression needs a reason".into(),
+                "say why the finding is accepted, for the audit trail",
+            ));
         }
         let expires = match &s.expires {
             Some(d) => Some(NaiveDate::parse_from_str(d.get_ref(), "%Y-%m-%d").map_err(|_| {
@@ -145,7 +156,13 @@ pub fn parse_syntax(text: &str, path: &Path) -> Result<Config, Error> {
             .case_insensitive(true)
             .literal_separator(false)
             .build()
-            .map_err(|e| bad(s.resource.span(), format!("resource glob is invalid: {e}"), "use * and ? wildcards over ARM resource IDs"))?
+            .map_err(|e| {
+                bad(
+                    s.resource.span(),
+                    format!("resource glob is invalid: {e}"),
+                    "use * and ? wildcards over ARM resource IDs",
+                )
+            })?
             .compile_matcher();
         cfg.suppressions.push(Suppression {
             rule: s.rule.get_ref().clone(),
@@ -169,12 +186,18 @@ impl Config {
         let known = |code_or_prefix: &str| rules.rules.iter().any(|r| r.code().starts_with(code_or_prefix));
         for code in self.select.iter().chain(&self.ignore) {
             if !known(code) {
-                return Err(Error::usage(format!("{}: no rule code starts with {code:?} (select/ignore)", self.text_path), help));
+                return Err(Error::usage(
+                    format!("{}: no rule code starts with {code:?} (select/ignore)", self.text_path),
+                    help,
+                ));
             }
         }
         for (code, params) in &self.parameters {
             let Some(rule) = rules.rules.iter().find(|r| r.code() == code) else {
-                return Err(Error::usage(format!("{}:{}: [rule.{code}]: there is no rule {code}", self.text_path, line(code)), help));
+                return Err(Error::usage(
+                    format!("{}:{}: [rule.{code}]: there is no rule {code}", self.text_path, line(code)),
+                    help,
+                ));
             };
             for (name, value) in params {
                 let Some(default) = rule.meta.custom.parameters.get(name) else {
@@ -183,9 +206,15 @@ impl Config {
                         help,
                     ));
                 };
-                if std::mem::discriminant(default) != std::mem::discriminant(value) || (default.is_number() && !value.is_number()) {
+                if std::mem::discriminant(default) != std::mem::discriminant(value)
+                    || (default.is_number() && !value.is_number())
+                {
                     return Err(Error::usage(
-                        format!("{}:{}: parameter {name} of rule {code} must be like its default {default}, found {value}", self.text_path, line(code)),
+                        format!(
+                            "{}:{}: parameter {name} of rule {code} must be like its default {default}, found {value}",
+                            self.text_path,
+                            line(code)
+                        ),
                         help,
                     ));
                 }
@@ -194,7 +223,10 @@ impl Config {
         for (i, s) in self.suppressions.iter().enumerate() {
             if !known(&s.rule) {
                 let l = line(&format!("suppress:{i}"));
-                return Err(Error::usage(format!("{}:{l}: suppression names rule {:?}, which does not exist", self.text_path, s.rule), help));
+                return Err(Error::usage(
+                    format!("{}:{l}: suppression names rule {:?}, which does not exist", self.text_path, s.rule),
+                    help,
+                ));
             }
         }
         Ok(())

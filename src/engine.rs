@@ -1,6 +1,10 @@
-//! Evaluates the rules over an inventory with regorus: one engine holds every rule, the inventory is
-//! set as input once, and the rules are shared out over the machine's cores (each thread works on a
-//! clone of the prepared engine, which is cheap: values are reference-counted).
+//! Evaluates the rules over an inventory with regorus.
+//!
+//! Cost control, because an interpreter pays microseconds per resource and rule:
+//! - a registry rule that declares the fields it `reads` sees only those, and registries that agree on
+//!   them form one class that is evaluated once (a fleet of registries configured alike costs one);
+//! - the rules are shared out over the cores, each thread with its own engine and its own copy of the
+//!   input (shared reference-counted values would make the threads contend on every access).
 
 use crate::error::Error;
 use crate::inventory::{Inventory, Unknowns};
@@ -50,6 +54,16 @@ pub struct RuleResult {
     pub unknown_input: Option<(String, String)>,
 }
 
+/// A result and the resources it holds for: indices into [`Subjects`] of the rule's resource kind.
+#[derive(Debug)]
+pub struct Outcome {
+    pub result: RuleResult,
+    pub resources: Vec<usize>,
+}
+
+/// Results per rule code.
+pub type Evaluated = Vec<(String, Vec<Outcome>)>;
+
 /// What the rules read besides the inventory (`input.context`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Context {
@@ -58,110 +72,325 @@ pub struct Context {
     pub private_dns_zone: String,
 }
 
-#[derive(Serialize)]
-struct Input<'a> {
-    #[serde(flatten)]
-    inventory: &'a Inventory,
-    context: &'a Context,
-}
-
 pub struct Options {
     pub timeout: Duration,
     pub threads: usize,
 }
 
-/// Results per rule code, for the rules in `selected` (codes), in the order of `set.rules`.
+/// The resources each kind of rule evaluates, in a fixed order: outcomes refer to them by index.
+pub struct Subjects<'a> {
+    pub registries: Vec<&'a crate::inventory::Registry>,
+    pub vaults: Vec<&'a crate::inventory::Vault>,
+}
+
+impl<'a> Subjects<'a> {
+    pub fn of(inv: &'a Inventory) -> Self {
+        Subjects {
+            registries: inv.registries.iter().collect(),
+            vaults: inv.vaults.values().filter(|v| v.audited).collect(),
+        }
+    }
+
+    pub fn id(&self, kind: ResourceKind, i: usize) -> &'a str {
+        match kind {
+            ResourceKind::Registry => &self.registries[i].id,
+            ResourceKind::Vault => &self.vaults[i].id,
+        }
+    }
+
+    fn unknowns(&self, kind: ResourceKind, i: usize) -> &'a Unknowns {
+        match kind {
+            ResourceKind::Registry => &self.registries[i].unknown,
+            ResourceKind::Vault => &self.vaults[i].unknown,
+        }
+    }
+}
+
+/// The inventory as JSON, once: every registry as its own object (for projecting), the rest whole.
+struct Prepared {
+    registries: Vec<serde_json::Map<String, serde_json::Value>>,
+    vaults: serde_json::Value,
+    rest: serde_json::Map<String, serde_json::Value>,
+}
+
+fn prepare(inv: &Inventory, subjects: &Subjects, context: &Context) -> Result<Prepared, Error> {
+    let bug = |e: serde_json::Error| {
+        Error::usage(format!("cannot prepare the inventory for the rules: {e}"), "report this as a bug")
+    };
+    let registries = subjects
+        .registries
+        .iter()
+        .map(|r| match serde_json::to_value(r) {
+            Ok(serde_json::Value::Object(m)) => Ok(m),
+            Ok(_) => Ok(Default::default()),
+            Err(e) => Err(bug(e)),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut rest = serde_json::Map::new();
+    rest.insert("inventory_version".into(), inv.inventory_version.into());
+    rest.insert("private_endpoints".into(), serde_json::to_value(&inv.private_endpoints).map_err(bug)?);
+    rest.insert("role_definitions".into(), serde_json::to_value(&inv.role_definitions).map_err(bug)?);
+    rest.insert("context".into(), serde_json::to_value(context).map_err(bug)?);
+    Ok(Prepared { registries, vaults: serde_json::to_value(&inv.vaults).map_err(bug)?, rest })
+}
+
+/// Registries grouped by the fields a rule reads: the representatives (with a class ID in place of
+/// their own) and, per class, the registries it stands for.
+fn classes(prepared: &Prepared, rule: &Rule) -> (Vec<serde_json::Value>, Vec<Vec<usize>>) {
+    let Some(reads) = &rule.meta.custom.reads else {
+        let reps = prepared.registries.iter().map(|m| serde_json::Value::Object(m.clone())).collect();
+        return (reps, (0..prepared.registries.len()).map(|i| vec![i]).collect());
+    };
+    let mut fields: Vec<&str> = reads.iter().map(String::as_str).collect();
+    fields.push("unknown");
+    fields.sort_unstable();
+    fields.dedup();
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut reps = Vec::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    let mut key = Vec::new();
+    for (i, reg) in prepared.registries.iter().enumerate() {
+        // The class key: the read values, serialised one after the other (no copy of the record).
+        key.clear();
+        for f in &fields {
+            if let Some(v) = value_at(reg, f) {
+                key.extend_from_slice(f.as_bytes());
+                serde_json::to_writer(&mut key, v).ok();
+            }
+            key.push(0);
+        }
+        let class = match index.get(&key) {
+            Some(&c) => c,
+            None => {
+                let mut projected = serde_json::Map::with_capacity(fields.len() + 1);
+                for f in &fields {
+                    project(reg, &mut projected, f);
+                }
+                projected.insert("id".into(), format!("#class-{}", reps.len()).into());
+                reps.push(serde_json::Value::Object(projected));
+                members.push(Vec::new());
+                index.insert(key.clone(), reps.len() - 1);
+                reps.len() - 1
+            }
+        };
+        members[class].push(i);
+    }
+    (reps, members)
+}
+
+/// The value at a dotted `path`, or where the path stops early (a `null` or a non-object on the way).
+fn value_at<'v>(from: &'v serde_json::Map<String, serde_json::Value>, path: &str) -> Option<&'v serde_json::Value> {
+    let (head, rest) = match path.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (path, None),
+    };
+    let value = from.get(head)?;
+    match (rest, value) {
+        (Some(rest), serde_json::Value::Object(inner)) => value_at(inner, rest),
+        _ => Some(value),
+    }
+}
+
+/// Copies the value at a dotted `path` of `from` into the same place in `to`. Where the path stops
+/// early (a `null` or a missing object on the way), what is there is copied, so the rule sees it.
+fn project(
+    from: &serde_json::Map<String, serde_json::Value>,
+    to: &mut serde_json::Map<String, serde_json::Value>,
+    path: &str,
+) {
+    let (head, rest) = match path.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (path, None),
+    };
+    let Some(value) = from.get(head) else { return };
+    match (rest, value) {
+        (Some(rest), serde_json::Value::Object(inner)) => {
+            let slot = to.entry(head).or_insert_with(|| serde_json::Value::Object(Default::default()));
+            if let serde_json::Value::Object(slot) = slot {
+                project(inner, slot, rest);
+            }
+        }
+        _ => {
+            to.insert(head.to_string(), value.clone());
+        }
+    }
+}
+
+/// Results per rule, for the rules in `selected`, in that order.
 pub fn evaluate(
     set: &RuleSet,
     selected: &[&Rule],
     inventory: &Inventory,
     context: &Context,
     options: &Options,
-) -> Result<Vec<(String, Vec<RuleResult>)>, Error> {
-    let mut engine = regorus::Engine::new();
-    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-        limit: options.timeout,
-        check_interval: NonZeroU32::new(256).expect("non-zero"),
-    });
-    for src in set.libraries.iter().chain(set.rules.iter().map(|r| &r.source)) {
-        engine
-            .add_policy(src.path.clone(), src.text.clone())
-            .map_err(|e| Error::usage(format!("rule {} does not compile:\n{e}", src.path), "fix the Rego (rules/README.md has the contract), or leave the file out of --rules"))?;
-    }
-    let input = serde_json::to_value(Input { inventory, context })
-        .map_err(|e| Error::usage(format!("cannot prepare the inventory for the rules: {e}"), "report this as a bug"))?;
-    engine.set_input(regorus::Value::from(input));
-
-    let index = ResourceIndex::new(inventory);
+) -> Result<Evaluated, Error> {
+    // Compile once up front, so that a broken rule is reported before any work is shared out.
+    let template = build_engine(set, options)?;
+    let subjects = Subjects::of(inventory);
+    let prepared = prepare(inventory, &subjects, context)?;
     let threads = options.threads.clamp(1, selected.len().max(1));
-    let chunks: Vec<Vec<&Rule>> = (0..threads).map(|t| selected.iter().skip(t).step_by(threads).copied().collect()).collect();
-    let outcomes: Vec<Result<Vec<(String, Vec<RuleResult>)>, Error>> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
-            .iter()
-            .map(|chunk| {
-                let mut engine = engine.clone();
-                let index = &index;
-                s.spawn(move || chunk.iter().map(|rule| run_rule(&mut engine, rule, index).map(|r| (rule.code().to_string(), r))).collect())
+    // Work is handed out rule by rule as threads free up, the customer-managed-key rules first: they
+    // cost the most, and starting them early keeps the cores evenly busy to the end.
+    let mut queue: Vec<&Rule> = selected.to_vec();
+    queue.sort_by_key(|r| !r.code().starts_with("CMK"));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let outcomes: Vec<Result<Evaluated, Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (prepared, subjects, queue, next) = (&prepared, &subjects, &queue, &next);
+                let engine = if t == 0 { Some(template.clone()) } else { None };
+                s.spawn(move || -> Result<Evaluated, Error> {
+                    let mut engine = match engine {
+                        Some(e) => e,
+                        None => build_engine(set, options)?,
+                    };
+                    // The vaults and the rest are converted per thread: see the module comment.
+                    let mut base = regorus::Value::new_object();
+                    if let Ok(obj) = base.as_object_mut() {
+                        for (k, v) in &prepared.rest {
+                            obj.insert(regorus::Value::from(k.as_str()), regorus::Value::from(v.clone()));
+                        }
+                        obj.insert(regorus::Value::from("vaults"), regorus::Value::from(prepared.vaults.clone()));
+                    }
+                    let mut done = Vec::new();
+                    while let Some(rule) = queue.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                        done.push((rule.code().to_string(), run_rule(&mut engine, &base, rule, prepared, subjects)?));
+                    }
+                    Ok(done)
+                })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::usage("a rule evaluation thread panicked", "report this as a bug")))).collect()
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::usage("a rule evaluation thread panicked", "report this as a bug")))
+            })
+            .collect()
     });
-    let mut by_code: HashMap<String, Vec<RuleResult>> = HashMap::new();
+    let mut by_code: HashMap<String, Vec<Outcome>> = HashMap::new();
     for outcome in outcomes {
         by_code.extend(outcome?);
     }
     Ok(selected.iter().map(|r| (r.code().to_string(), by_code.remove(r.code()).unwrap_or_default())).collect())
 }
 
-fn run_rule(engine: &mut regorus::Engine, rule: &Rule, index: &ResourceIndex) -> Result<Vec<RuleResult>, Error> {
+fn build_engine(set: &RuleSet, options: &Options) -> Result<regorus::Engine, Error> {
+    let mut engine = regorus::Engine::new();
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: options.timeout,
+        check_interval: NonZeroU32::new(256).expect("non-zero"),
+    });
+    for src in set.libraries.iter().chain(set.rules.iter().map(|r| &r.source)) {
+        engine.add_policy(src.path.clone(), src.text.clone()).map_err(|e| {
+            Error::usage(
+                format!("rule {} does not compile:\n{e}", src.path),
+                "fix the Rego (rules/README.md has the contract), or leave the file out of --rules",
+            )
+        })?;
+    }
+    Ok(engine)
+}
+
+fn run_rule(
+    engine: &mut regorus::Engine,
+    base: &regorus::Value,
+    rule: &Rule,
+    prepared: &Prepared,
+    subjects: &Subjects,
+) -> Result<Vec<Outcome>, Error> {
     let path = &rule.source.path;
-    let query = format!("data.{}.results", rule.package);
-    let started = std::time::Instant::now();
-    let value = engine.eval_rule(query.clone()).map_err(|e| {
-        let msg = e.to_string();
-        if msg.contains("time limit") || msg.contains("exceeded") {
-            Error::rule(path, 1, format!("rule {} was stopped after {:.1?}: {msg}", rule.code(), started.elapsed()))
-        } else {
-            Error::rule(path, 1, format!("rule {} failed to evaluate: {msg}", rule.code()))
+    let kind = rule.meta.custom.resource;
+    // Registry rules see their classes' representatives; vault rules see every audited vault.
+    let (ids, mut members): (Vec<String>, Vec<Vec<usize>>) = match kind {
+        ResourceKind::Registry => {
+            let (reps, members) = classes(prepared, rule);
+            let ids = reps.iter().map(|r| r["id"].as_str().unwrap_or_default().to_ascii_lowercase()).collect();
+            let mut input = base.clone();
+            if let Ok(obj) = input.as_object_mut() {
+                obj.insert(regorus::Value::from("registries"), regorus::Value::from(serde_json::Value::Array(reps)));
+            }
+            engine.set_input(input);
+            (ids, members)
         }
+        ResourceKind::Vault => {
+            // A vault rule reads the vaults (each names the registries that use it, `cmk_registries`);
+            // converting every registry for it would cost more than the rule.
+            let mut input = base.clone();
+            if let Ok(obj) = input.as_object_mut() {
+                obj.insert(regorus::Value::from("registries"), regorus::Value::new_array());
+            }
+            engine.set_input(input);
+            let ids = subjects.vaults.iter().map(|v| v.id.to_ascii_lowercase()).collect();
+            (ids, (0..subjects.vaults.len()).map(|i| vec![i]).collect())
+        }
+    };
+    let started = std::time::Instant::now();
+    let value = engine.eval_rule(format!("data.{}.results", rule.package)).map_err(|e| {
+        Error::rule(path, 1, format!("rule {} failed or was stopped after {:.1?}: {e}", rule.code(), started.elapsed()))
     })?;
     let json = serde_json::to_value(&value).map_err(|e| Error::rule(path, 1, format!("results are not JSON: {e}")))?;
-    let items = match json {
-        serde_json::Value::Array(items) => items,
-        other => {
+    let serde_json::Value::Array(items) = json else {
+        return Err(Error::rule(
+            path,
+            1,
+            format!("`results` must be an array with one result per resource, found {}", short(&json)),
+        ));
+    };
+    let position: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    let mut seen = vec![false; ids.len()];
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let mut r = RuleResult::deserialize(&item).map_err(|e| {
+            Error::rule(path, 1, format!("a result of rule {} is malformed ({e}): {}", rule.code(), short(&item)))
+        })?;
+        if !rule.meta.custom.messages.contains_key(&r.message) {
             return Err(Error::rule(
                 path,
                 1,
-                format!("`results` must be an array with one result per resource, found {}", short(&other)),
+                format!(
+                    "rule {} emitted message id {:?}, which its METADATA messages do not define",
+                    rule.code(),
+                    r.message
+                ),
             ));
         }
-    };
-    let expected = index.ids(rule.meta.custom.resource);
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut out = Vec::with_capacity(items.len());
-    for item in items {
-        let mut r = RuleResult::deserialize(&item)
-            .map_err(|e| Error::rule(path, 1, format!("a result of rule {} is malformed ({e}): {}", rule.code(), short(&item))))?;
-        if !rule.meta.custom.messages.contains_key(&r.message) {
-            return Err(Error::rule(path, 1, format!("rule {} emitted message id {:?}, which its METADATA messages do not define", rule.code(), r.message)));
-        }
-        let key = r.resource.to_ascii_lowercase();
-        let Some(unknowns) = expected.get(key.as_str()) else {
-            return Err(Error::rule(path, 1, format!("rule {} emitted a result for {}, which is not a {:?} it evaluates", rule.code(), r.resource, rule.meta.custom.resource)));
+        let Some(&at) = position.get(r.resource.to_ascii_lowercase().as_str()) else {
+            return Err(Error::rule(
+                path,
+                1,
+                format!(
+                    "rule {} emitted a result for {}, which is not a {:?} it evaluates",
+                    rule.code(),
+                    r.resource,
+                    kind
+                ),
+            ));
         };
-        *seen.entry(key).or_default() += 1;
+        if std::mem::replace(&mut seen[at], true) {
+            return Err(Error::rule(
+                path,
+                1,
+                format!("rule {} emitted more than one result for {}", rule.code(), r.resource),
+            ));
+        }
+        let resources = std::mem::take(&mut members[at]);
         // Unknown is never a pass: an input the rule reads that could not be determined decides.
+        // (The unknown map is part of every class's projection, so one member speaks for all.)
+        let unknowns = subjects.unknowns(kind, resources[0]);
         if let Some((field, reason)) = rule.meta.custom.inputs.iter().find_map(|f| unknowns.get(f).map(|r| (f, r))) {
             r.status = Status::Unknown;
             r.unknown_input = Some((field.clone(), reason.clone()));
         }
-        out.push(r);
+        out.push(Outcome { result: r, resources });
     }
-    if let Some((id, _)) = seen.iter().find(|(_, n)| **n > 1) {
-        return Err(Error::rule(path, 1, format!("rule {} emitted more than one result for {id}", rule.code())));
-    }
-    if let Some(missing) = expected.keys().find(|id| !seen.contains_key(**id)) {
-        return Err(Error::rule(path, 1, format!("rule {} emitted no result for {missing}: every evaluated resource needs one", rule.code())));
+    if let Some(missing) = seen.iter().position(|s| !s) {
+        let id = subjects.id(kind, members[missing][0]);
+        return Err(Error::rule(
+            path,
+            1,
+            format!("rule {} emitted no result for {id}: every evaluated resource needs one", rule.code()),
+        ));
     }
     Ok(out)
 }
@@ -169,32 +398,4 @@ fn run_rule(engine: &mut regorus::Engine, rule: &Rule, index: &ResourceIndex) ->
 fn short(v: &serde_json::Value) -> String {
     let s = v.to_string();
     if s.len() > 200 { format!("{}…", &s[..s.floor_char_boundary(200)]) } else { s }
-}
-
-/// The resources each kind of rule evaluates, by lower-case ID, with their unknown fields.
-struct ResourceIndex<'a> {
-    registries: HashMap<String, &'a Unknowns>,
-    vaults: HashMap<String, &'a Unknowns>,
-}
-
-impl<'a> ResourceIndex<'a> {
-    fn new(inv: &'a Inventory) -> Self {
-        ResourceIndex {
-            registries: inv.registries.iter().map(|r| (r.id.to_ascii_lowercase(), &r.unknown)).collect(),
-            vaults: inv
-                .vaults
-                .values()
-                .filter(|v| v.audited)
-                .map(|v| (v.id.as_deref().unwrap_or(&v.name).to_ascii_lowercase(), &v.unknown))
-                .collect(),
-        }
-    }
-
-    fn ids(&self, kind: ResourceKind) -> HashMap<&str, &'a Unknowns> {
-        let map = match kind {
-            ResourceKind::Registry => &self.registries,
-            ResourceKind::Vault => &self.vaults,
-        };
-        map.iter().map(|(k, v)| (k.as_str(), *v)).collect()
-    }
 }

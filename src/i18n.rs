@@ -133,6 +133,9 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled() {
-        assert_eq!(fill("vault {vault}: {reason}", &[("vault", "kv".into()), ("reason", "404".into())]), "vault kv: 404");
+        assert_eq!(
+            fill("vault {vault}: {reason}", &[("vault", "kv".into()), ("reason", "404".into())]),
+            "vault kv: 404"
+        );
     }
 }

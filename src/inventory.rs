@@ -79,7 +79,55 @@ pub struct Registry {
     pub private_endpoint_connections: Vec<PrivateEndpointConnection>,
     /// `None` when diagnostic settings were not collected for this registry.
     pub diagnostic_settings: Option<Vec<DiagnosticSetting>>,
+    /// The customer-managed-key chain, resolved link by link (see `normalise/chain.rs`).
+    pub chain: Chain,
     pub unknown: Unknowns,
+}
+
+/// The links of the CMK chain: registry → identity → vault → key. Resolved once here, so that every
+/// CMK rule reads the same verdict on each link and no rule has to walk the joins again.
+#[derive(Debug, Default, Serialize)]
+pub struct Chain {
+    pub identity: Link,
+    pub vault: Link,
+    pub key: Link,
+    /// The CMK identity's principal ID, when the identity link holds and ARM reported it.
+    pub principal_id: Option<String>,
+    /// The attributes of the key version the registry uses, when the key link holds.
+    pub attrs: Option<KeyAttributes>,
+}
+
+/// The key version in use: the pinned version when the identifier names one that was read, else the
+/// key's current version (whose attributes are the key's own).
+#[derive(Debug, Serialize)]
+pub struct KeyAttributes {
+    /// `version` (a pinned version that was read) or `key` (the key's current attributes).
+    pub source: &'static str,
+    pub version: Option<String>,
+    pub enabled: Option<bool>,
+    pub exp: Option<i64>,
+    /// Only known for the current version: ARM reports `nbf` on the key, not on its versions.
+    pub nbf: Option<i64>,
+    pub created: Option<i64>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Link {
+    /// `ok`, `broken` (established to be broken) or `unknown` (not visible).
+    pub state: &'static str,
+    pub reason: Option<String>,
+    /// For an `ok` identity link: the identity the registry uses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<ChainIdentity>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChainIdentity {
+    /// `user-assigned` or `system-assigned`.
+    pub kind: &'static str,
+    pub id: String,
+    pub principal_id: Option<String>,
+    pub client_id: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -100,6 +148,8 @@ pub struct Encryption {
 pub struct KeyRef {
     /// Lower-case vault name: the first label of the key URI's host.
     pub vault: String,
+    /// Lower-case host of the key URI, without a port (`kv.vault.azure.net`).
+    pub host: String,
     /// Lower-case key name.
     pub name: String,
     /// Lower-case version, or `None` for a versionless identifier.
@@ -139,8 +189,9 @@ pub struct DiagnosticSetting {
 #[derive(Debug, Default, Serialize)]
 pub struct Vault {
     pub name: String,
-    /// `None` for a vault that a registry refers to but that no source described.
-    pub id: Option<String>,
+    /// The ARM ID; for a vault that a registry refers to but that no source described, its URI
+    /// (`https://{name}.vault.azure.net`), which is all that is known of it.
+    pub id: String,
     pub subscription_id: Option<String>,
     pub location: Option<String>,
     pub origin: Option<Origin>,

@@ -1,21 +1,7 @@
 //! acr-audit: parse the command line, run it, map the outcome to an exit code
 //! (0 = gate passed, 1 = gate tripped, 2 = error).
 
-mod cli;
-mod commands;
-mod config;
-mod engine;
-mod error;
-mod estate;
-mod i18n;
-mod inventory;
-mod normalise;
-mod output;
-mod report;
-mod rules;
-mod severity;
-mod sources;
-
+use acr_audit::{cli, commands, error};
 use clap::Parser;
 
 fn main() {

@@ -2,7 +2,7 @@
 //! effective severities, suppressions (expired ones no longer apply), ordering, and the CI gate.
 
 use crate::config::Suppression;
-use crate::engine::{RuleResult, Status};
+use crate::engine::{Evaluated, RuleResult, Status, Subjects};
 use crate::i18n::{Lang, Ui, fill};
 use crate::inventory::{Gap, Inventory, Origin};
 use crate::rules::{ResourceKind, Rule};
@@ -10,16 +10,19 @@ use crate::severity::Severity;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 #[derive(Debug, Serialize)]
 pub struct Finding {
-    pub rule: String,
+    pub rule: Arc<str>,
     pub severity: Severity,
     pub status: Status,
-    pub resource: ResourceRef,
-    pub message: String,
-    pub path: String,
-    pub observed: serde_json::Value,
+    /// Shared by every finding on the same resource; messages, paths and evidence are shared by the
+    /// findings of one result (a class of alike registries), so a large estate costs little memory.
+    pub resource: Arc<ResourceRef>,
+    pub message: Arc<str>,
+    pub path: Arc<str>,
+    pub observed: Arc<serde_json::Value>,
     pub suppressed: Option<AppliedSuppression>,
 }
 
@@ -113,9 +116,11 @@ pub struct Build<'a> {
     pub gate: Gate,
 }
 
-pub fn build<'a>(b: Build<'a>, inventory: &Inventory, results: Vec<(String, Vec<RuleResult>)>) -> Report<'a> {
+pub fn build<'a>(b: Build<'a>, inventory: &Inventory, results: Evaluated) -> Report<'a> {
     let today = chrono::DateTime::from_timestamp(b.as_of, 0).map(|d| d.date_naive()).unwrap_or_default();
-    let resources = resource_refs(inventory);
+    let subjects = Subjects::of(inventory);
+    let registry_refs: Vec<Arc<ResourceRef>> = subjects.registries.iter().map(|r| Arc::new(registry_ref(r))).collect();
+    let vault_refs: Vec<Arc<ResourceRef>> = subjects.vaults.iter().map(|v| Arc::new(vault_ref(v))).collect();
     let rules_by_code: HashMap<&str, &Rule> = b.rules.iter().map(|r| (r.code(), *r)).collect();
     let severities: HashMap<String, Severity> = b
         .rules
@@ -125,37 +130,48 @@ pub fn build<'a>(b: Build<'a>, inventory: &Inventory, results: Vec<(String, Vec<
     let mut uses: Vec<usize> = vec![0; b.suppressions.len()];
     let mut warnings = Vec::new();
     let mut findings = Vec::new();
-    for (code, rule_results) in results {
+    for (code, outcomes) in results {
         let rule = rules_by_code[code.as_str()];
-        for r in rule_results {
-            let resource = resources
-                .get(&r.resource.to_ascii_lowercase())
-                .cloned()
-                .unwrap_or_else(|| ResourceRef { id: r.resource.clone(), name: r.resource.clone(), kind: rule.meta.custom.resource, subscription_id: None, location: None });
-            let resource = with_property_line(resource, &r.path);
-            let message = render_message(rule, &r, b.lang);
-            let mut suppressed = None;
-            if matches!(r.status, Status::Fail | Status::Unknown) {
-                for (i, s) in b.suppressions.iter().enumerate() {
-                    if code.starts_with(&s.rule) && s.matcher.is_match(&resource.id) {
-                        uses[i] += 1;
-                        if s.expires.is_none_or(|d| d >= today) {
-                            suppressed = Some(AppliedSuppression { reason: s.reason.clone(), expires: s.expires, at: s.at.clone() });
-                            break;
+        let code: Arc<str> = Arc::from(code.as_str());
+        let severity = severities[&*code];
+        let refs = match rule.meta.custom.resource {
+            ResourceKind::Registry => &registry_refs,
+            ResourceKind::Vault => &vault_refs,
+        };
+        for outcome in outcomes {
+            let r = outcome.result;
+            let message: Arc<str> = Arc::from(render_message(rule, &r, b.lang));
+            let path: Arc<str> = Arc::from(r.path.as_str());
+            let observed = Arc::new(r.observed);
+            for i in outcome.resources {
+                let resource = with_property_line(&refs[i], &path);
+                let mut suppressed = None;
+                if matches!(r.status, Status::Fail | Status::Unknown) {
+                    for (n, s) in b.suppressions.iter().enumerate() {
+                        if code.starts_with(&s.rule) && s.matcher.is_match(&resource.id) {
+                            uses[n] += 1;
+                            if s.expires.is_none_or(|d| d >= today) {
+                                suppressed = Some(AppliedSuppression {
+                                    reason: s.reason.clone(),
+                                    expires: s.expires,
+                                    at: s.at.clone(),
+                                });
+                                break;
+                            }
                         }
                     }
                 }
+                findings.push(Finding {
+                    rule: code.clone(),
+                    severity,
+                    status: r.status,
+                    resource,
+                    message: message.clone(),
+                    path: path.clone(),
+                    observed: observed.clone(),
+                    suppressed,
+                });
             }
-            findings.push(Finding {
-                rule: code.clone(),
-                severity: severities[&code],
-                status: r.status,
-                resource,
-                message,
-                path: r.path,
-                observed: r.observed,
-                suppressed,
-            });
         }
     }
     let suppressions: Vec<SuppressionUse> = b
@@ -173,11 +189,23 @@ pub fn build<'a>(b: Build<'a>, inventory: &Inventory, results: Vec<(String, Vec<
                     s.expires.map(|d| d.to_string()).unwrap_or_default()
                 ));
             }
-            SuppressionUse { rule: s.rule.clone(), resource: s.resource.clone(), reason: s.reason.clone(), expires: s.expires, expired, matched }
+            SuppressionUse {
+                rule: s.rule.clone(),
+                resource: s.resource.clone(),
+                reason: s.reason.clone(),
+                expires: s.expires,
+                expired,
+                matched,
+            }
         })
         .collect();
     findings.sort_by(|a, b| {
-        (a.status, std::cmp::Reverse(a.severity), &a.rule, &a.resource.id).cmp(&(b.status, std::cmp::Reverse(b.severity), &b.rule, &b.resource.id))
+        (a.status, std::cmp::Reverse(a.severity), &a.rule, &a.resource.id).cmp(&(
+            b.status,
+            std::cmp::Reverse(b.severity),
+            &b.rule,
+            &b.resource.id,
+        ))
     });
     let mut summary = Summary::default();
     let mut gate = b.gate;
@@ -219,9 +247,19 @@ fn render_message(rule: &Rule, r: &RuleResult, lang: Lang) -> String {
         return fill(lang.t(Ui::UnknownInput), &[("field", field.clone()), ("reason", reason.clone())]);
     }
     let template = rule.meta.custom.messages.get(&r.message).map(|t| lang.pick(&t.en, &t.ja)).unwrap_or(&r.message);
-    let mut args: Vec<(&str, String)> = r.args.iter().map(|(k, v)| (k.as_str(), plain(v))).collect();
+    let mut args: Vec<(&str, String)> = r.args.iter().map(|(k, v)| (k.as_str(), arg_text(k, v))).collect();
     args.push(("observed", plain(&r.observed)));
     fill(template, &args)
+}
+
+/// A message argument as text; one named `date` (or `…_date`) holding Unix seconds reads as a date.
+fn arg_text(name: &str, v: &serde_json::Value) -> String {
+    if (name == "date" || name.ends_with("_date"))
+        && let Some(date) = v.as_i64().and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+    {
+        return date.format("%Y-%m-%d").to_string();
+    }
+    plain(v)
 }
 
 /// A value as a person reads it: strings without quotes.
@@ -234,36 +272,35 @@ pub fn plain(v: &serde_json::Value) -> String {
 }
 
 /// The property's own line when the source knows it (templates), else the resource's.
-fn with_property_line(mut r: ResourceRef, path: &str) -> ResourceRef {
-    if let Some(loc) = r.location.as_mut() {
-        if let Some(line) = loc.property_lines.get(path) {
-            loc.line = Some(*line);
+fn with_property_line(r: &Arc<ResourceRef>, path: &str) -> Arc<ResourceRef> {
+    match r.location.as_ref().and_then(|l| l.property_lines.get(path)) {
+        Some(line) => {
+            let mut own = ResourceRef::clone(r);
+            if let Some(loc) = own.location.as_mut() {
+                loc.line = Some(*line);
+            }
+            Arc::new(own)
         }
-        loc.property_lines.clear();
+        None => r.clone(),
     }
-    r
 }
 
-fn resource_refs(inv: &Inventory) -> HashMap<String, ResourceRef> {
-    let mut out = HashMap::with_capacity(inv.registries.len() + inv.vaults.len());
-    for r in &inv.registries {
-        out.insert(
-            r.id.to_ascii_lowercase(),
-            ResourceRef {
-                id: r.id.clone(),
-                name: r.name.clone(),
-                kind: ResourceKind::Registry,
-                subscription_id: Some(r.subscription_id.clone()).filter(|s| !s.is_empty()),
-                location: r.origin.clone(),
-            },
-        );
+fn registry_ref(r: &crate::inventory::Registry) -> ResourceRef {
+    ResourceRef {
+        id: r.id.clone(),
+        name: r.name.clone(),
+        kind: ResourceKind::Registry,
+        subscription_id: Some(r.subscription_id.clone()).filter(|s| !s.is_empty()),
+        location: r.origin.clone(),
     }
-    for v in inv.vaults.values().filter(|v| v.audited) {
-        let id = v.id.clone().unwrap_or_else(|| v.name.clone());
-        out.insert(
-            id.to_ascii_lowercase(),
-            ResourceRef { id, name: v.name.clone(), kind: ResourceKind::Vault, subscription_id: v.subscription_id.clone(), location: v.origin.clone() },
-        );
+}
+
+fn vault_ref(v: &crate::inventory::Vault) -> ResourceRef {
+    ResourceRef {
+        id: v.id.clone(),
+        name: v.name.clone(),
+        kind: ResourceKind::Vault,
+        subscription_id: v.subscription_id.clone(),
+        location: v.origin.clone(),
     }
-    out
 }

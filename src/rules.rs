@@ -51,6 +51,11 @@ pub struct Custom {
     pub resource: ResourceKind,
     #[serde(default)]
     pub inputs: Vec<String>,
+    /// The top-level fields of a registry the rule reads (with its lib helpers). When given, the rule
+    /// sees only these, and registries that agree on them are evaluated once; when absent, it sees
+    /// whole records.
+    #[serde(default)]
+    pub reads: Option<Vec<String>>,
     #[serde(default)]
     pub live_only: bool,
     #[serde(default)]
@@ -159,7 +164,10 @@ fn collect_builtin(dir: &Dir<'static>, out: &mut Vec<(Source, bool)>) {
 
 fn collect_dir(dir: &Path, out: &mut Vec<(Source, bool)>) -> Result<(), Error> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
-        Error::usage(format!("cannot read rules folder {}: {e}", dir.display()), "pass an existing folder of .rego files to --rules")
+        Error::usage(
+            format!("cannot read rules folder {}: {e}", dir.display()),
+            "pass an existing folder of .rego files to --rules",
+        )
     })?;
     let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
@@ -167,8 +175,9 @@ fn collect_dir(dir: &Path, out: &mut Vec<(Source, bool)>) -> Result<(), Error> {
         if path.is_dir() {
             collect_dir(&path, out)?;
         } else if path.extension().is_some_and(|e| e == "rego") {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| Error::usage(format!("cannot read rule {}: {e}", path.display()), "check the file's permissions"))?;
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                Error::usage(format!("cannot read rule {}: {e}", path.display()), "check the file's permissions")
+            })?;
             out.push((Source { path: path.display().to_string(), text }, false));
         }
     }
@@ -210,7 +219,9 @@ fn validate(meta: &Metadata, path: &str, line: usize) -> Result<(), Error> {
         return bad(format!("code {:?} must be 2–8 capital letters then 3 digits (e.g. ORG001)", c.code));
     }
     let kebab = !c.name.is_empty()
-        && c.name.split('-').all(|w| !w.is_empty() && w.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit()));
+        && c.name
+            .split('-')
+            .all(|w| !w.is_empty() && w.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit()));
     if !kebab {
         return bad(format!("name {:?} must be kebab-case (lower-case words joined by '-')", c.name));
     }

@@ -16,7 +16,9 @@ pub fn run(args: ExplainArgs) -> Result<i32, Error> {
         .rules
         .iter()
         .find(|r| r.code().eq_ignore_ascii_case(wanted) || r.meta.custom.name.eq_ignore_ascii_case(wanted))
-        .ok_or_else(|| Error::usage(format!("there is no rule {wanted:?}"), "`acr-audit rules` lists every rule code and name"))?;
+        .ok_or_else(|| {
+            Error::usage(format!("there is no rule {wanted:?}"), "`acr-audit rules` lists every rule code and name")
+        })?;
     let c = &rule.meta.custom;
     let mut out = String::new();
     writeln!(out, "{} {} ({})", c.code, rule.meta.title(lang), c.name).ok();
@@ -37,6 +39,6 @@ pub fn run(args: ExplainArgs) -> Result<i32, Error> {
             writeln!(out, "- {k}: {}", ids.join(", ")).ok();
         }
     }
-    emit(&out, None)?;
+    emit(&out)?;
     Ok(0)
 }

@@ -29,8 +29,18 @@ pub fn run(args: RulesArgs) -> Result<i32, Error> {
         }
         Format::Table | Format::Sarif => {
             let mut table = Table::new();
-            table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(160).force_no_tty();
-            table.set_header(vec![lang.t(Ui::Code), lang.t(Ui::Severity), lang.t(Ui::Name), lang.t(Ui::Title), lang.t(Ui::LiveOnly)]);
+            table
+                .load_preset(UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(160)
+                .force_no_tty();
+            table.set_header(vec![
+                lang.t(Ui::Code),
+                lang.t(Ui::Severity),
+                lang.t(Ui::Name),
+                lang.t(Ui::Title),
+                lang.t(Ui::LiveOnly),
+            ]);
             for r in &set.rules {
                 let c = &r.meta.custom;
                 let live = if c.live_only { lang.t(Ui::Yes) } else { lang.t(Ui::No) };
@@ -39,6 +49,6 @@ pub fn run(args: RulesArgs) -> Result<i32, Error> {
             format!("{table}\n")
         }
     };
-    emit(&text, None)?;
+    emit(&text)?;
     Ok(0)
 }

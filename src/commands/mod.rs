@@ -7,6 +7,7 @@ mod scan;
 use crate::cli::{Cli, Command};
 use crate::error::Error;
 use crate::i18n::Lang;
+use std::io::Write;
 
 pub fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
@@ -21,18 +22,38 @@ fn resolve_lang(flag: Option<Lang>, config: Option<Lang>) -> Lang {
     flag.or(config).unwrap_or_else(|| Lang::from_locale(|k| std::env::var(k).ok()))
 }
 
-/// Writes a report to `-o FILE` or standard output.
-fn emit(text: &str, output: Option<&std::path::Path>) -> Result<(), Error> {
-    use std::io::Write;
-    match output {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| Error::usage(format!("cannot write {}: {e}", path.display()), "check that the folder exists and is writable")),
+/// Writes a report to `-o FILE` or standard output, streaming (a large estate's JSON report is
+/// hundreds of megabytes: it is never held in memory whole).
+fn emit_with(
+    output: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let result = match output {
+        Some(path) => std::fs::File::create(path).and_then(|f| {
+            let mut w = std::io::BufWriter::new(f);
+            write(&mut w)?;
+            w.flush()
+        }),
         None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes()).and_then(|_| out.flush()).or_else(|e| {
-                // A closed pipe (`| head`) is the reader's choice, not an error.
-                if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(()) } else { Err(Error::usage(format!("cannot write to standard output: {e}"), "check where the output goes")) }
-            })
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut w).and_then(|_| w.flush())
+        }
+    };
+    match (result, output) {
+        (Ok(()), _) => Ok(()),
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        (Err(e), None) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        (Err(e), Some(path)) => Err(Error::usage(
+            format!("cannot write {}: {e}", path.display()),
+            "check that the folder exists and is writable",
+        )),
+        (Err(e), None) => {
+            Err(Error::usage(format!("cannot write to standard output: {e}"), "check where the output goes"))
         }
     }
+}
+
+/// Prints a short text (a rule list, a rule's explanation) on standard output.
+fn emit(text: &str) -> Result<(), Error> {
+    emit_with(None, |w| w.write_all(text.as_bytes()))
 }

@@ -1,6 +1,6 @@
 //! `acr-audit scan`: sources → inventory → rules → report → output → exit code.
 
-use super::{emit, resolve_lang};
+use super::resolve_lang;
 use crate::cli::ScanArgs;
 use crate::config;
 use crate::engine::{self, Context};
@@ -25,12 +25,16 @@ pub fn run(args: ScanArgs) -> Result<i32, Error> {
     let lang = resolve_lang(args.output.lang, cfg.lang);
     let as_of = parse_as_of(args.inputs.as_of.as_deref())?;
 
-    let select: Vec<String> = if args.selection.select.is_empty() { cfg.select.clone() } else { args.selection.select.clone() };
+    let select: Vec<String> =
+        if args.selection.select.is_empty() { cfg.select.clone() } else { args.selection.select.clone() };
     let mut ignore = cfg.ignore.clone();
     ignore.extend(args.selection.ignore.iter().cloned());
     for code in select.iter().chain(&ignore) {
         if !set.rules.iter().any(|r| r.code().starts_with(code.as_str())) {
-            return Err(Error::usage(format!("no rule code starts with {code:?}"), "`acr-audit rules` lists every rule code"));
+            return Err(Error::usage(
+                format!("no rule code starts with {code:?}"),
+                "`acr-audit rules` lists every rule code",
+            ));
         }
     }
     let selected: Vec<&Rule> = set
@@ -55,11 +59,17 @@ pub fn run(args: ScanArgs) -> Result<i32, Error> {
 
     let all_vaults = args.inputs.all_vaults || cfg.all_vaults.unwrap_or(false);
     let inventory = normalise(&estate, &NormaliseOptions { all_vaults });
+    drop(estate);
     let params = parameters(&selected, &cfg.parameters);
-    let context = Context { now: as_of, params: params.clone(), private_dns_zone: args.inputs.cloud.registry_dns_zone().to_string() };
+    let context = Context {
+        now: as_of,
+        params: params.clone(),
+        private_dns_zone: args.inputs.cloud.registry_dns_zone().to_string(),
+    };
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let timeout = Duration::try_from_secs_f64(args.selection.rule_timeout)
-        .map_err(|_| Error::usage("--rule-timeout must be a positive number of seconds", "for example --rule-timeout 30"))?;
+    let timeout = Duration::try_from_secs_f64(args.selection.rule_timeout).map_err(|_| {
+        Error::usage("--rule-timeout must be a positive number of seconds", "for example --rule-timeout 30")
+    })?;
     let results = engine::evaluate(&set, &selected, &inventory, &context, &engine::Options { timeout, threads })?;
 
     let gate = Gate {
@@ -87,22 +97,29 @@ pub fn run(args: ScanArgs) -> Result<i32, Error> {
             eprintln!("warning: {w}");
         }
     }
-    let text = match args.output.format {
+    let format = args.output.format;
+    let to_terminal = args.output.output.is_none() && std::io::stdout().is_terminal();
+    super::emit_with(args.output.output.as_deref(), |w| match format {
         Format::Table => {
-            let to_terminal = args.output.output.is_none() && std::io::stdout().is_terminal();
             let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
-            let width = if to_terminal { terminal_width() } else { None };
-            table::render(&report, &table::Style { color, width })
+            w.write_all(table::render(&report, &table::Style { color, terminal: to_terminal }).as_bytes())
         }
-        Format::Json => json::render(&report),
-        Format::Sarif => sarif::render(&report),
-    };
-    emit(&text, args.output.output.as_deref())?;
-    Ok(report.gate.exit_code())
+        Format::Json => json::render(&report, w),
+        Format::Sarif => sarif::render(&report, w),
+    })?;
+    let code = report.gate.exit_code();
+    // The process ends right after this: freeing a large estate's hundreds of thousands of small
+    // allocations one by one would only delay the exit code.
+    std::mem::forget(report);
+    std::mem::forget(inventory);
+    Ok(code)
 }
 
 /// Rule parameters: each rule's defaults, overridden by the config.
-fn parameters(rules: &[&Rule], cfg: &BTreeMap<String, BTreeMap<String, serde_json::Value>>) -> BTreeMap<String, BTreeMap<String, serde_json::Value>> {
+fn parameters(
+    rules: &[&Rule],
+    cfg: &BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+) -> BTreeMap<String, BTreeMap<String, serde_json::Value>> {
     rules
         .iter()
         .map(|r| {
@@ -119,10 +136,11 @@ fn parse_as_of(s: Option<&str>) -> Result<i64, Error> {
     let Some(s) = s else { return Ok(chrono::Utc::now().timestamp()) };
     chrono::DateTime::parse_from_rfc3339(s)
         .map(|d| d.timestamp())
-        .or_else(|_| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp()))
-        .map_err(|_| Error::usage(format!("--as-of {s:?} is not a time"), "write it as 2026-06-01 or 2026-06-01T09:00:00Z"))
-}
-
-fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
+        .or_else(|_| {
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp())
+        })
+        .map_err(|_| {
+            Error::usage(format!("--as-of {s:?} is not a time"), "write it as 2026-06-01 or 2026-06-01T09:00:00Z")
+        })
 }

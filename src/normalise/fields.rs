@@ -79,9 +79,7 @@ impl Reader<'_, '_> {
             Field::Value(Value::Bool(b)) => *b,
             Field::Value(Value::String(s)) if s.eq_ignore_ascii_case("true") => true,
             Field::Value(Value::String(s)) if s.eq_ignore_ascii_case("false") => false,
-            Field::Value(other) => {
-                self.unknown(name, format!("{} is not a boolean: {other}", path.join(".")), default)
-            }
+            Field::Value(other) => self.unknown(name, format!("{} is not a boolean: {other}", path.join(".")), default),
         }
     }
 
@@ -91,16 +89,12 @@ impl Reader<'_, '_> {
         match field(self.props, path) {
             Field::Absent => default.to_string(),
             Field::Unresolved(reason) => self.unknown(name, reason, default.to_string()),
-            Field::Value(Value::String(s)) => canonical
-                .iter()
-                .find(|c| c.eq_ignore_ascii_case(s))
-                .map(|c| c.to_string())
-                .unwrap_or_else(|| s.clone()),
-            Field::Value(other) => self.unknown(
-                name,
-                format!("{} is not a string: {other}", path.join(".")),
-                default.to_string(),
-            ),
+            Field::Value(Value::String(s)) => {
+                canonical.iter().find(|c| c.eq_ignore_ascii_case(s)).map(|c| c.to_string()).unwrap_or_else(|| s.clone())
+            }
+            Field::Value(other) => {
+                self.unknown(name, format!("{} is not a string: {other}", path.join(".")), default.to_string())
+            }
         }
     }
 
@@ -111,9 +105,7 @@ impl Reader<'_, '_> {
             Field::Unresolved(reason) => self.unknown(name, reason, None),
             Field::Value(Value::String(s)) if s.trim().is_empty() => None,
             Field::Value(Value::String(s)) => Some(s.trim().to_ascii_lowercase()),
-            Field::Value(other) => {
-                self.unknown(name, format!("{} is not a string: {other}", path.join(".")), None)
-            }
+            Field::Value(other) => self.unknown(name, format!("{} is not a string: {other}", path.join(".")), None),
         }
     }
 
@@ -135,9 +127,7 @@ impl Reader<'_, '_> {
             Field::Unresolved(reason) => self.unknown(name, reason, None),
             Field::Value(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
             Field::Value(Value::String(s)) if s.parse::<i64>().is_ok() => s.parse().ok(),
-            Field::Value(other) => {
-                self.unknown(name, format!("{} is not an integer: {other}", path.join(".")), None)
-            }
+            Field::Value(other) => self.unknown(name, format!("{} is not an integer: {other}", path.join(".")), None),
         }
     }
 
@@ -151,15 +141,10 @@ impl Reader<'_, '_> {
 pub fn parse_time(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
-            .ok()
-            .map(|d| d.timestamp())
-            .or_else(|| {
-                // ARM sometimes prints times without an offset; they are UTC.
-                chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
-                    .ok()
-                    .map(|d| d.and_utc().timestamp())
-            }),
+        Value::String(s) => chrono::DateTime::parse_from_rfc3339(s).ok().map(|d| d.timestamp()).or_else(|| {
+            // ARM sometimes prints times without an offset; they are UTC.
+            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|d| d.and_utc().timestamp())
+        }),
         _ => None,
     }
 }

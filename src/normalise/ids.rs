@@ -39,8 +39,8 @@ pub fn scope_covers(scope: &str, target: &str) -> bool {
 pub fn parse_key_uri(uri: &str) -> Option<KeyRef> {
     let rest = uri.trim().strip_prefix("https://").or_else(|| uri.trim().strip_prefix("http://"))?;
     let (host, path) = rest.split_once('/')?;
-    let host = host.split(':').next()?;
-    let vault = host.split('.').next()?.to_ascii_lowercase();
+    let host = host.split(':').next()?.to_ascii_lowercase();
+    let vault = host.split('.').next()?.to_string();
     let mut segs = path.split('/').filter(|s| !s.is_empty());
     if !segs.next()?.eq_ignore_ascii_case("keys") {
         return None;
@@ -50,7 +50,7 @@ pub fn parse_key_uri(uri: &str) -> Option<KeyRef> {
     if vault.is_empty() || segs.next().is_some() {
         return None;
     }
-    Some(KeyRef { vault, name, version })
+    Some(KeyRef { vault, host, name, version })
 }
 
 #[cfg(test)]

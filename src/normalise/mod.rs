@@ -3,15 +3,18 @@
 //! Every join key is lower-cased here, every service default from the rule catalog is applied here,
 //! and every value that cannot be determined becomes an entry of the record's `unknown` map.
 
+mod chain;
 mod fields;
-mod ids;
+pub mod ids;
 mod registry;
 mod vault;
 
 use ids::extension_parent;
 
 use crate::estate::{RawEstate, RawResource};
-use crate::inventory::{DiagnosticSetting, Inventory, INVENTORY_VERSION, PrivateEndpoint, RoleAssignment, RoleDefinition};
+use crate::inventory::{
+    DiagnosticSetting, INVENTORY_VERSION, Inventory, PrivateEndpoint, RoleAssignment, RoleDefinition,
+};
 use fields::{get_ci, props, str_at};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -78,6 +81,7 @@ pub fn normalise(estate: &RawEstate, options: &NormaliseOptions) -> Inventory {
         .collect();
     inv.vaults = vault::vaults(&by, &diag, &assignments, &estate.coverage.role_assignments, &not_found, &estate.gaps);
     vault::link_registries(&mut inv, options);
+    chain::resolve(&mut inv);
     inv.gaps = estate.gaps.clone();
     inv
 }
@@ -99,8 +103,19 @@ fn classify(v: &Value) -> Option<String> {
 fn known_kind(kind: &str) -> Option<&'static str> {
     use types::*;
     [
-        REGISTRY, VAULT, KEY, KEY_VERSION, ACCESS_POLICIES, IDENTITY, PRIVATE_ENDPOINT, DNS_ZONE_GROUP,
-        ROLE_ASSIGNMENT, ROLE_DEFINITION, DIAGNOSTIC_SETTING, DATA_PLANE_KEY, DATA_PLANE_ROTATION_POLICY,
+        REGISTRY,
+        VAULT,
+        KEY,
+        KEY_VERSION,
+        ACCESS_POLICIES,
+        IDENTITY,
+        PRIVATE_ENDPOINT,
+        DNS_ZONE_GROUP,
+        ROLE_ASSIGNMENT,
+        ROLE_DEFINITION,
+        DIAGNOSTIC_SETTING,
+        DATA_PLANE_KEY,
+        DATA_PLANE_ROTATION_POLICY,
     ]
     .into_iter()
     .find(|k| *k == kind)
@@ -166,10 +181,10 @@ fn private_endpoints(by: &ByKind, covered: &[String]) -> BTreeMap<String, Privat
         let entry = out.entry(pe.clone()).or_insert_with(|| PrivateEndpoint { id: pe, dns_zones: None });
         let zones = entry.dns_zones.get_or_insert_with(Vec::new);
         for cfg in get_ci(props(&r.value), "privateDnsZoneConfigs").and_then(Value::as_array).into_iter().flatten() {
-            if let Some(zone_id) = str_at(props(cfg), &["privateDnsZoneId"]) {
-                if let Some(zone) = zone_id.trim_end_matches('/').rsplit('/').next() {
-                    zones.push(zone.to_ascii_lowercase());
-                }
+            if let Some(zone) =
+                str_at(props(cfg), &["privateDnsZoneId"]).and_then(|z| z.trim_end_matches('/').rsplit('/').next())
+            {
+                zones.push(zone.to_ascii_lowercase());
             }
         }
     }

@@ -44,8 +44,12 @@ pub fn registry(r: &RawResource, diagnostics: Option<Vec<DiagnosticSetting>>, id
     let zone_redundancy = rd.enum_str("zone_redundancy", &["zoneRedundancy"], "Disabled", &["Enabled", "Disabled"]);
     let status = ["enabled", "disabled"];
     let export_policy = rd.enum_str("export_policy", &["policies", "exportPolicy", "status"], "enabled", &status);
-    let arm_audience_policy =
-        rd.enum_str("arm_audience_policy", &["policies", "azureADAuthenticationAsArmPolicy", "status"], "enabled", &status);
+    let arm_audience_policy = rd.enum_str(
+        "arm_audience_policy",
+        &["policies", "azureADAuthenticationAsArmPolicy", "status"],
+        "enabled",
+        &status,
+    );
     let retention_policy =
         rd.enum_str("retention_policy", &["policies", "retentionPolicy", "status"], "disabled", &status);
     let encryption = encryption(&mut rd);
@@ -97,6 +101,7 @@ pub fn registry(r: &RawResource, diagnostics: Option<Vec<DiagnosticSetting>>, id
         identity,
         private_endpoint_connections: connections(p),
         diagnostic_settings: diagnostics,
+        chain: Default::default(),
         unknown,
     }
 }

@@ -49,7 +49,8 @@ pub fn vaults(
         data_plane_key(&mut out, r);
     }
     for (_, r) in by.get(types::DATA_PLANE_ROTATION_POLICY) {
-        let Some(k) = str_at(&r.value, &["id"]).and_then(|id| parse_key_uri(id.trim_end_matches("/rotationpolicy"))) else {
+        let Some(k) = str_at(&r.value, &["id"]).and_then(|id| parse_key_uri(id.trim_end_matches("/rotationpolicy")))
+        else {
             continue;
         };
         key_entry(placeholder(&mut out, &k.vault), &k.name).rotation_policy_rotates = Some(rotates(&r.value));
@@ -105,13 +106,16 @@ fn vault(
     // scope is the vault or above it, and the list counts as collected when there is at least one.
     let applying: Vec<RoleAssignment> = assignments
         .iter()
-        .filter(|a| scope_covers(&a.scope, id) || (assignments_listed && a.scope.starts_with("/providers/microsoft.management/")))
+        .filter(|a| {
+            scope_covers(&a.scope, id)
+                || (assignments_listed && a.scope.starts_with("/providers/microsoft.management/"))
+        })
         .cloned()
         .collect();
     let role_assignments = (assignments_listed || !applying.is_empty()).then_some(applying);
     Vault {
         name: str_at(v, &["name"]).or_else(|| segment_after(id, "vaults")).unwrap_or_default().to_string(),
-        id: Some(str_at(v, &["id"]).unwrap_or(id).to_string()),
+        id: str_at(v, &["id"]).unwrap_or(id).to_string(),
         subscription_id: subscription_of(id),
         location: str_at(v, &["location"]).map(normalise_location),
         origin: r.origin.clone(),
@@ -163,6 +167,7 @@ fn placeholder<'a>(vaults: &'a mut BTreeMap<String, Vault>, name: &str) -> &'a m
     let key = name.to_ascii_lowercase();
     vaults.entry(key.clone()).or_insert_with(|| Vault {
         name: name.to_string(),
+        id: format!("https://{key}.vault.azure.net"),
         network_default_action: "Allow".into(),
         public_network_access: "Enabled".into(),
         network_bypass: "AzureServices".into(),
@@ -293,7 +298,12 @@ pub fn link_registries(inv: &mut Inventory, options: &NormaliseOptions) {
             continue;
         }
         if let Some(k) = &reg.encryption.key {
-            placeholder(&mut inv.vaults, &k.vault).cmk_registries.push(reg.id.clone());
+            let vault = placeholder(&mut inv.vaults, &k.vault);
+            vault.cmk_registries.push(reg.id.clone());
+            if !vault.described {
+                // Known only through the key identifier: its URI (with the cloud's own host) names it.
+                vault.id = format!("https://{}", k.host);
+            }
         }
     }
     for vault in inv.vaults.values_mut() {

@@ -23,7 +23,7 @@ struct Doc<'a> {
     warnings: &'a [String],
 }
 
-pub fn render(report: &Report) -> String {
+pub fn render(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let doc = Doc {
         schema: SCHEMA,
         tool: json!({"name": "acr-audit", "version": env!("CARGO_PKG_VERSION")}),
@@ -42,9 +42,8 @@ pub fn render(report: &Report) -> String {
         }),
         warnings: &report.warnings,
     };
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    out.push('\n');
-    out
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
 }
 
 /// A rule's metadata as the report carries it, in the report's language.

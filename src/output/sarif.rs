@@ -154,14 +154,14 @@ struct ResultProperties<'a> {
     observed: &'a serde_json::Value,
 }
 
-pub fn render(report: &Report) -> String {
+pub fn render(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let lang = report.lang;
     let index: BTreeMap<&str, usize> = report.rules.iter().enumerate().map(|(i, r)| (r.code(), i)).collect();
     let results = report
         .findings
         .iter()
         .filter(|f| matches!(f.status, Status::Fail | Status::Unknown))
-        .map(|f| result(f, index[f.rule.as_str()], report))
+        .map(|f| result(f, index[&*f.rule], report))
         .collect();
     let log = Log {
         schema: SCHEMA,
@@ -181,9 +181,8 @@ pub fn render(report: &Report) -> String {
             results,
         }],
     };
-    let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
-    out.push('\n');
-    out
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")
 }
 
 fn level(s: Severity) -> &'static str {
@@ -220,7 +219,11 @@ pub fn help(rule: &Rule, lang: Lang) -> Help {
     let portal = lang.pick(&c.remediation.en, &c.remediation.ja);
     let mut text = format!("{}\n\n{}:\n{portal}\n", rule.meta.description(lang), lang.t(Ui::Remediation));
     let mut markdown = format!("{}\n\n## {}\n\n{portal}\n", rule.meta.description(lang), lang.t(Ui::Remediation));
-    for (label, code, fence) in [("Azure CLI", &c.remediation.cli, "sh"), ("Terraform", &c.remediation.terraform, "hcl"), ("Bicep", &c.remediation.bicep, "bicep")] {
+    for (label, code, fence) in [
+        ("Azure CLI", &c.remediation.cli, "sh"),
+        ("Terraform", &c.remediation.terraform, "hcl"),
+        ("Bicep", &c.remediation.bicep, "bicep"),
+    ] {
         if let Some(code) = code {
             text.push_str(&format!("\n{label}:\n{code}\n"));
             markdown.push_str(&format!("\n### {label}\n\n```{fence}\n{code}\n```\n"));
@@ -258,7 +261,11 @@ fn result<'a>(f: &'a Finding, rule_index: usize, report: &Report) -> SarifResult
                 artifact_location: ArtifactLocation { uri },
                 region: line.map(|start_line| Region { start_line }),
             },
-            logical_locations: vec![LogicalLocation { name: &f.resource.name, fully_qualified_name: &f.resource.id, kind: "resource" }],
+            logical_locations: vec![LogicalLocation {
+                name: &f.resource.name,
+                fully_qualified_name: &f.resource.id,
+                kind: "resource",
+            }],
         }],
         partial_fingerprints: BTreeMap::from([("acrAuditFinding/v1", fingerprint)]),
         suppressions: f
@@ -266,6 +273,11 @@ fn result<'a>(f: &'a Finding, rule_index: usize, report: &Report) -> SarifResult
             .iter()
             .map(|s| Suppression { kind: "external", status: "accepted", justification: s.reason.clone() })
             .collect(),
-        properties: ResultProperties { status: f.status.as_str(), severity: f.severity, path: &f.path, observed: &f.observed },
+        properties: ResultProperties {
+            status: f.status.as_str(),
+            severity: f.severity,
+            path: &f.path,
+            observed: &f.observed,
+        },
     }
 }

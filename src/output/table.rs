@@ -10,24 +10,27 @@ use std::fmt::Write;
 
 pub struct Style {
     pub color: bool,
-    /// Terminal width, when printing to one.
-    pub width: Option<u16>,
+    /// Printing to a terminal: the table fits its width. Elsewhere (CI logs, files) it is 160 wide.
+    pub terminal: bool,
 }
 
 pub fn render(report: &Report, style: &Style) -> String {
     let lang = report.lang;
     let mut out = String::new();
-    let shown: Vec<&Finding> = report.findings.iter().filter(|f| matches!(f.status, Status::Fail | Status::Unknown)).collect();
+    let shown: Vec<&Finding> =
+        report.findings.iter().filter(|f| matches!(f.status, Status::Fail | Status::Unknown)).collect();
     if shown.is_empty() {
         writeln!(out, "{}", lang.t(Ui::NoFindings)).ok();
     } else {
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
-        table.set_width(style.width.unwrap_or(160));
-        if !style.color {
-            table.force_no_tty();
+        if !style.terminal {
+            table.force_no_tty().set_width(160);
         }
-        table.set_header([Ui::Severity, Ui::Rule, Ui::Status, Ui::Resource, Ui::Message].map(|h| Cell::new(lang.t(h)).add_attribute(Attribute::Bold)));
+        table.set_header(
+            [Ui::Severity, Ui::Rule, Ui::Status, Ui::Resource, Ui::Message]
+                .map(|h| Cell::new(lang.t(h)).add_attribute(Attribute::Bold)),
+        );
         for f in shown {
             table.add_row(vec![
                 paint(Cell::new(f.severity.as_str()), severity_color(f.severity), style.color),
@@ -121,13 +124,22 @@ fn footer(report: &Report) -> String {
         lang.t(Ui::Suppressed),
     )
     .ok();
-    let sev: Vec<String> =
-        Severity::ALL.iter().map(|sv| format!("{} {}", sv, s.failures_by_severity.get(sv.as_str()).copied().unwrap_or(0))).collect();
+    let sev: Vec<String> = Severity::ALL
+        .iter()
+        .map(|sv| format!("{} {}", sv, s.failures_by_severity.get(sv.as_str()).copied().unwrap_or(0)))
+        .collect();
     writeln!(out, "{}: {}", lang.t(Ui::Failures), sev.join(", ")).ok();
     for gap in &inputs.gaps {
         writeln!(out, "{}: {} ({})", lang.t(Ui::NotSeen), gap.scope, gap.reason).ok();
     }
     let verdict = if report.gate.tripped { lang.t(Ui::GateTripped) } else { lang.t(Ui::GatePassed) };
-    writeln!(out, "{} (--fail-on {}{}): {verdict}", lang.t(Ui::Gate), report.gate.fail_on, if report.gate.fail_on_unknown { ", --fail-on-unknown" } else { "" }).ok();
+    writeln!(
+        out,
+        "{} (--fail-on {}{}): {verdict}",
+        lang.t(Ui::Gate),
+        report.gate.fail_on,
+        if report.gate.fail_on_unknown { ", --fail-on-unknown" } else { "" }
+    )
+    .ok();
     out
 }

@@ -74,11 +74,17 @@ pub fn parse(text: &str, file: &str) -> Result<RawEstate, Error> {
     let resources: Vec<Value> = match doc {
         Value::Object(ref obj) if obj.contains_key("schema_version") => {
             let snap: Snapshot = serde_json::from_value(doc).map_err(|e| {
-                Error::usage(format!("{file}: not a valid acr-audit snapshot: {e}"), "compare the file with docs/snapshot-format.md, or collect it again with `acr-audit collect`")
+                Error::usage(
+                    format!("{file}: not a valid acr-audit snapshot: {e}"),
+                    "compare the file with docs/snapshot-format.md, or collect it again with `acr-audit collect`",
+                )
             })?;
             if snap.schema_version != SNAPSHOT_VERSION {
                 return Err(Error::usage(
-                    format!("{file}: snapshot schema_version {:?} is not supported (this build reads {SNAPSHOT_VERSION})", snap.schema_version),
+                    format!(
+                        "{file}: snapshot schema_version {:?} is not supported (this build reads {SNAPSHOT_VERSION})",
+                        snap.schema_version
+                    ),
                     "collect the snapshot again with this version of acr-audit",
                 ));
             }
@@ -98,7 +104,12 @@ pub fn parse(text: &str, file: &str) -> Result<RawEstate, Error> {
             take_array(&mut obj, "value")
         }
         Value::Object(mut obj) if obj.contains_key("data") => graph_rows(&mut obj, file)?,
-        Value::Object(ref obj) if obj.contains_key("type") || obj.contains_key("id") || obj.contains_key("key") || obj.contains_key("lifetimeActions") => {
+        Value::Object(ref obj)
+            if obj.contains_key("type")
+                || obj.contains_key("id")
+                || obj.contains_key("key")
+                || obj.contains_key("lifetimeActions") =>
+        {
             vec![doc]
         }
         other => {
@@ -193,11 +204,12 @@ fn id_lines(text: &str) -> HashMap<String, usize> {
                 while j < bytes.len() && (bytes[j] == b' ' || bytes[j] == b':' || bytes[j] == b'\t') {
                     j += 1;
                 }
-                if j < bytes.len() && bytes[j] == b'"' {
-                    if let Some(end) = text[j + 1..].find('"') {
-                        out.entry(text[j + 1..j + 1 + end].to_ascii_lowercase()).or_insert(line);
-                        i = j + 1 + end;
-                    }
+                if j < bytes.len()
+                    && bytes[j] == b'"'
+                    && let Some(end) = text[j + 1..].find('"')
+                {
+                    out.entry(text[j + 1..j + 1 + end].to_ascii_lowercase()).or_insert(line);
+                    i = j + 1 + end;
                 }
             }
             _ => {}
@@ -226,7 +238,8 @@ mod tests {
 
     #[test]
     fn resource_graph_tables_become_objects() {
-        let e = parse(r#"{"data": {"columns": [{"name": "id"}, {"name": "type"}], "rows": [["/x", "t"]]}}"#, "g.json").unwrap();
+        let e = parse(r#"{"data": {"columns": [{"name": "id"}, {"name": "type"}], "rows": [["/x", "t"]]}}"#, "g.json")
+            .unwrap();
         assert_eq!(e.resources[0].value["type"], "t");
     }
 
