@@ -9,6 +9,8 @@ pub struct Output {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    /// The scratch working directory, kept until the output is dropped (files the run wrote).
+    pub dir: tempfile::TempDir,
 }
 
 pub struct Builder {
@@ -22,12 +24,16 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-pub fn fixture(rel: &str) -> String {
-    root().join("tests/fixtures").join(rel).display().to_string()
-}
-
+/// A builder for one run, in a fresh scratch directory that holds a copy of `tests/fixtures/cli/`,
+/// so that inputs are named by short relative paths (as a user types them) in every snapshot.
 pub fn acr_audit() -> Builder {
-    Builder { args: Vec::new(), env: Vec::new(), config: None, dir: tempfile::tempdir().expect("tempdir") }
+    let dir = tempfile::tempdir().expect("tempdir");
+    for entry in std::fs::read_dir(root().join("tests/fixtures/cli")).expect("fixtures") {
+        let path = entry.expect("fixture").path();
+        std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy fixture");
+    }
+    std::fs::copy(root().join("examples/estate.json"), dir.path().join("estate.json")).expect("copy estate");
+    Builder { args: Vec::new(), env: Vec::new(), config: None, dir }
 }
 
 impl Builder {
@@ -77,8 +83,8 @@ impl Builder {
             let tmp = self.dir.path().display().to_string();
             text.replace(&tmp, "[TMP]")
         };
-        let output =
-            Output { code: out.status.code().unwrap_or(-1), stdout: redact(&out.stdout), stderr: redact(&out.stderr) };
+        let (stdout, stderr) = (redact(&out.stdout), redact(&out.stderr));
+        let output = Output { code: out.status.code().unwrap_or(-1), stdout, stderr, dir: self.dir };
         assert!(!output.stderr.contains("panicked"), "acr-audit panicked:\n{}", output.stderr);
         output
     }
