@@ -165,10 +165,12 @@ rbac_verdict(reg, vault, principal) := unknown(reg, sprintf("vault %s uses Azure
 } else := lib.result_args(reg, "pass", "pass-role", "properties.enableRbacAuthorization", a.role_definition, {"vault": vault.name, "role": role_name(a.role_definition), "scope": a.scope}) if {
 	some a in vault.role_assignments
 	a.principal_id == principal
+	lib.assignment_applies(a, vault, reg)
 	lib.role_grants_cmk(a.role_definition) == "yes"
 } else := unknown(reg, sprintf("the definition of role %s assigned to the CMK identity was not read", [a.role_definition])) if {
 	some a in vault.role_assignments
 	a.principal_id == principal
+	lib.assignment_applies(a, vault, reg)
 	lib.role_grants_cmk(a.role_definition) == "unknown"
 } else := lib.result_args(reg, "fail", "fail-no-role", "properties.enableRbacAuthorization", null, {"vault": vault.name, "principal": principal})
 

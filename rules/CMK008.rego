@@ -4,8 +4,8 @@
 #   When the customer-managed key reaches its expiration date, Key Vault refuses to wrap with it and the
 #   registry can lose access to its data: an expiring key is an outage warning. Rotate the key (a new
 #   version with a later expiry; a registry on the versionless key identifier picks it up within an
-#   hour) or extend the expiration date before it passes. An already expired key fails here too, and
-#   CMK004 reports it as unusable.
+#   hour) or extend the expiration date before it passes. A key that has already expired is past
+#   warning: CMK004 reports it as unusable, and this rule answers n/a for it.
 # custom:
 #   code: CMK008
 #   name: cmk-key-expiring-soon
@@ -34,9 +34,9 @@
 #     fail:
 #       en: 'Key {key} expires on {date}, in {days} days (warning at {warn} days)'
 #       ja: 'キー {key} の有効期限は {date} で、あと {days} 日です (警告は {warn} 日前から)'
-#     fail-expired:
-#       en: 'Key {key} already expired on {date} (see CMK004)'
-#       ja: 'キー {key} は {date} にすでに期限切れです (CMK004 を参照)'
+#     na-expired:
+#       en: 'Key {key} already expired on {date}: CMK004 reports it'
+#       ja: 'キー {key} は {date} にすでに期限切れです (CMK004 で報告されます)'
 #     unknown:
 #       en: 'Cannot check the key expiry: {reason}'
 #       ja: 'キーの有効期限を確認できません: {reason}'
@@ -113,7 +113,7 @@ key_verdict(reg, key) := unknown(reg, reason) if {
 	reason := lib.key_field_unknown(key, ["exp"])
 } else := lib.result_args(reg, "pass", "pass-no-expiry", "attributes.exp", null, {"key": key.name}) if {
 	reg.chain.attrs.exp == null
-} else := lib.result_args(reg, "fail", "fail-expired", "attributes.exp", exp, {"key": key.name, "date": exp}) if {
+} else := lib.result_args(reg, "n/a", "na-expired", "attributes.exp", exp, {"key": key.name, "date": exp}) if {
 	exp := reg.chain.attrs.exp
 	exp < lib.now
 } else := lib.result_args(reg, "fail", "fail", "attributes.exp", exp, args(key, exp)) if {

@@ -155,12 +155,14 @@ rbac_verdict(reg, vault, principal) := unknown(reg, sprintf("vault %s uses Azure
 	broad := sort({role_name(a.role_definition) |
 		some a in vault.role_assignments
 		a.principal_id == principal
+		lib.assignment_applies(a, vault, reg)
 		excessive(a.role_definition)
 	})
 	count(broad) > 0
 } else := unknown(reg, sprintf("the definition of role %s assigned to the CMK identity was not read", [a.role_definition])) if {
 	some a in vault.role_assignments
 	a.principal_id == principal
+	lib.assignment_applies(a, vault, reg)
 	not known_role(a.role_definition)
 } else := lib.result_args(reg, "pass", "pass", "properties.enableRbacAuthorization", null, {"vault": vault.name})
 

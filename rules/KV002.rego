@@ -22,8 +22,8 @@
 #       en: Purge protection is enabled
 #       ja: 消去保護は有効です
 #     fail:
-#       en: Purge protection is not enabled (enablePurgeProtection is {observed})
-#       ja: 消去保護が有効になっていません（enablePurgeProtection は {observed}）
+#       en: Purge protection is not enabled (enablePurgeProtection is not true; absent means off)
+#       ja: 消去保護が有効になっていません（enablePurgeProtection が true ではありません。未設定は無効と同じです）
 #     unknown:
 #       en: "Cannot judge the vault: {reason}"
 #       ja: "キー コンテナーを判定できません: {reason}"

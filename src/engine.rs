@@ -3,8 +3,8 @@
 //! Cost control, because an interpreter pays microseconds per resource and rule:
 //! - a registry rule that declares the fields it `reads` sees only those, and registries that agree on
 //!   them form one class that is evaluated once (a fleet of registries configured alike costs one);
-//! - the rules are shared out over the cores, each thread with its own engine and its own copy of the
-//!   input (shared reference-counted values would make the threads contend on every access).
+//! - the rules are shared out over the cores, each thread with its own engine; the registries a rule
+//!   sees are converted for it in its thread, the rest of the input is converted once and shared.
 
 use crate::error::Error;
 use crate::inventory::{Inventory, Unknowns};
@@ -109,8 +109,9 @@ impl<'a> Subjects<'a> {
 /// The inventory as JSON, once: every registry as its own object (for projecting), the rest whole.
 struct Prepared {
     registries: Vec<serde_json::Map<String, serde_json::Value>>,
-    vaults: serde_json::Value,
-    rest: serde_json::Map<String, serde_json::Value>,
+    /// Everything but the registries, as regorus values: converted once and shared by the threads
+    /// (the rules only look vaults up, so sharing costs less than a copy per thread).
+    base: regorus::Value,
 }
 
 fn prepare(inv: &Inventory, subjects: &Subjects, context: &Context) -> Result<Prepared, Error> {
@@ -126,12 +127,20 @@ fn prepare(inv: &Inventory, subjects: &Subjects, context: &Context) -> Result<Pr
             Err(e) => Err(bug(e)),
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mut rest = serde_json::Map::new();
-    rest.insert("inventory_version".into(), inv.inventory_version.into());
-    rest.insert("private_endpoints".into(), serde_json::to_value(&inv.private_endpoints).map_err(bug)?);
-    rest.insert("role_definitions".into(), serde_json::to_value(&inv.role_definitions).map_err(bug)?);
-    rest.insert("context".into(), serde_json::to_value(context).map_err(bug)?);
-    Ok(Prepared { registries, vaults: serde_json::to_value(&inv.vaults).map_err(bug)?, rest })
+    let mut base = regorus::Value::new_object();
+    if let Ok(obj) = base.as_object_mut() {
+        let parts = [
+            ("inventory_version", serde_json::Value::from(inv.inventory_version)),
+            ("private_endpoints", serde_json::to_value(&inv.private_endpoints).map_err(bug)?),
+            ("role_definitions", serde_json::to_value(&inv.role_definitions).map_err(bug)?),
+            ("context", serde_json::to_value(context).map_err(bug)?),
+            ("vaults", serde_json::to_value(&inv.vaults).map_err(bug)?),
+        ];
+        for (k, v) in parts {
+            obj.insert(regorus::Value::from(k), regorus::Value::from(v));
+        }
+    }
+    Ok(Prepared { registries, base })
 }
 
 /// Registries grouped by the fields a rule reads: the representatives (with a class ID in place of
@@ -234,6 +243,7 @@ pub fn evaluate(
     let mut queue: Vec<&Rule> = selected.to_vec();
     queue.sort_by_key(|r| !r.code().starts_with("CMK"));
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let shared_base = &prepared.base;
     let outcomes: Vec<Result<Evaluated, Error>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
@@ -244,14 +254,7 @@ pub fn evaluate(
                         Some(e) => e,
                         None => build_engine(set, options)?,
                     };
-                    // The vaults and the rest are converted per thread: see the module comment.
-                    let mut base = regorus::Value::new_object();
-                    if let Ok(obj) = base.as_object_mut() {
-                        for (k, v) in &prepared.rest {
-                            obj.insert(regorus::Value::from(k.as_str()), regorus::Value::from(v.clone()));
-                        }
-                        obj.insert(regorus::Value::from("vaults"), regorus::Value::from(prepared.vaults.clone()));
-                    }
+                    let base = shared_base.clone();
                     let mut done = Vec::new();
                     while let Some(rule) = queue.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
                         done.push((rule.code().to_string(), run_rule(&mut engine, &base, rule, prepared, subjects)?));

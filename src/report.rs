@@ -23,7 +23,8 @@ pub struct Finding {
     pub message: Arc<str>,
     pub path: Arc<str>,
     pub observed: Arc<serde_json::Value>,
-    pub suppressed: Option<AppliedSuppression>,
+    /// Boxed: most findings have none, and a large estate has hundreds of thousands of findings.
+    pub suppressed: Option<Box<AppliedSuppression>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -129,7 +130,8 @@ pub fn build<'a>(b: Build<'a>, inventory: &Inventory, results: Evaluated) -> Rep
         .collect();
     let mut uses: Vec<usize> = vec![0; b.suppressions.len()];
     let mut warnings = Vec::new();
-    let mut findings = Vec::new();
+    let total: usize = results.iter().flat_map(|(_, o)| o.iter().map(|o| o.resources.len())).sum();
+    let mut findings = Vec::with_capacity(total);
     for (code, outcomes) in results {
         let rule = rules_by_code[code.as_str()];
         let code: Arc<str> = Arc::from(code.as_str());
@@ -151,11 +153,11 @@ pub fn build<'a>(b: Build<'a>, inventory: &Inventory, results: Evaluated) -> Rep
                         if code.starts_with(&s.rule) && s.matcher.is_match(&resource.id) {
                             uses[n] += 1;
                             if s.expires.is_none_or(|d| d >= today) {
-                                suppressed = Some(AppliedSuppression {
+                                suppressed = Some(Box::new(AppliedSuppression {
                                     reason: s.reason.clone(),
                                     expires: s.expires,
                                     at: s.at.clone(),
-                                });
+                                }));
                                 break;
                             }
                         }

@@ -96,6 +96,12 @@ denied(def, action) if {
 	action_matches(p, action)
 }
 
+# Whether a role assignment on the vault's list applies to the registry's key: assignments at the
+# vault or above apply to every key; one at a key's own scope applies to that key only.
+assignment_applies(a, vault, reg) if not startswith(a.scope, concat("", [lower(vault.id), "/keys/"]))
+
+assignment_applies(a, vault, reg) if a.scope == concat("/", [lower(vault.id), "keys", reg.encryption.key.name])
+
 # "yes", "no", or "unknown" (a custom role whose definition was not read).
 role_grants_cmk(role) := "yes" if {
 	role in cmk_builtin_roles

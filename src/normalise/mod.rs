@@ -11,7 +11,7 @@ mod vault;
 
 use ids::extension_parent;
 
-use crate::estate::{RawEstate, RawResource};
+use crate::estate::{Peek, RawEstate, RawResource};
 use crate::inventory::{
     DiagnosticSetting, INVENTORY_VERSION, Inventory, PrivateEndpoint, RoleAssignment, RoleDefinition,
 };
@@ -61,10 +61,11 @@ pub fn normalise(estate: &RawEstate, options: &NormaliseOptions) -> Inventory {
     let mut inv = Inventory { inventory_version: INVENTORY_VERSION, ..Default::default() };
     let mut by = ByKind::default();
     for (i, r) in estate.resources.iter().enumerate() {
-        let kind = classify(&r.value);
+        let peek = r.peek();
+        let kind = classify(&peek);
         *inv.resource_counts.entry(kind.clone().unwrap_or_else(|| "(no type)".into())).or_default() += 1;
         let Some(kind) = kind.and_then(|k| known_kind(&k)) else { continue };
-        let key = resource_key(&r.value).unwrap_or_else(|| format!("#{i}"));
+        let key = resource_key(&peek).unwrap_or_else(|| format!("#{i}"));
         by.of.entry(kind).or_default().insert(key, r);
     }
 
@@ -87,17 +88,14 @@ pub fn normalise(estate: &RawEstate, options: &NormaliseOptions) -> Inventory {
 }
 
 /// The lower-case ARM type of a raw resource, or a pseudo-type for the data-plane shapes the CLI prints.
-fn classify(v: &Value) -> Option<String> {
-    if let Some(t) = v.get("type").and_then(Value::as_str).or_else(|| get_ci(v, "type").and_then(Value::as_str)) {
+fn classify(peek: &Peek) -> Option<String> {
+    if let Some(t) = &peek.kind {
         return Some(t.to_ascii_lowercase());
     }
-    if get_ci(v, "key").and_then(|k| get_ci(k, "kid")).is_some() {
+    if peek.kid.is_some() {
         return Some(types::DATA_PLANE_KEY.into());
     }
-    if get_ci(v, "lifetimeActions").is_some() {
-        return Some(types::DATA_PLANE_ROTATION_POLICY.into());
-    }
-    None
+    peek.lifetime_actions.then(|| types::DATA_PLANE_ROTATION_POLICY.into())
 }
 
 fn known_kind(kind: &str) -> Option<&'static str> {
@@ -121,10 +119,8 @@ fn known_kind(kind: &str) -> Option<&'static str> {
     .find(|k| *k == kind)
 }
 
-fn resource_key(v: &Value) -> Option<String> {
-    str_at(v, &["id"])
-        .or_else(|| str_at(v, &["key", "kid"]))
-        .map(|s| s.trim().trim_end_matches('/').to_ascii_lowercase())
+fn resource_key(peek: &Peek) -> Option<String> {
+    peek.id.as_deref().or(peek.kid.as_deref()).map(|s| s.trim().trim_end_matches('/').to_ascii_lowercase())
 }
 
 /// Diagnostic settings per parent resource (lower-case ID). A resource is "collected" when the source
@@ -133,14 +129,15 @@ fn diagnostic_settings(by: &ByKind, covered: &[String]) -> HashMap<String, Vec<D
     let mut out: HashMap<String, Vec<DiagnosticSetting>> =
         covered.iter().map(|id| (id.to_ascii_lowercase(), Vec::new())).collect();
     for (id, r) in by.get(types::DIAGNOSTIC_SETTING) {
-        let parent = match str_at(&r.value, &["resourceUri"]).or_else(|| str_at(props(&r.value), &["resourceUri"])) {
+        let value = r.value();
+        let parent = match str_at(&value, &["resourceUri"]).or_else(|| str_at(props(&value), &["resourceUri"])) {
             Some(p) => p.to_ascii_lowercase(),
             None => match extension_parent(id, "microsoft.insights") {
                 Some(p) => p,
                 None => continue,
             },
         };
-        let p = props(&r.value);
+        let p = props(&value);
         let mut enabled = Vec::new();
         for log in get_ci(p, "logs").and_then(Value::as_array).into_iter().flatten() {
             let on = matches!(get_ci(log, "enabled"), Some(Value::Bool(true)))
@@ -154,7 +151,7 @@ fn diagnostic_settings(by: &ByKind, covered: &[String]) -> HashMap<String, Vec<D
                 }
             }
         }
-        let name = str_at(&r.value, &["name"]).unwrap_or_default().to_string();
+        let name = str_at(&value, &["name"]).unwrap_or_default().to_string();
         out.entry(parent.trim_end_matches('/').to_string())
             .or_default()
             .push(DiagnosticSetting { name, enabled_categories: enabled });
@@ -165,7 +162,7 @@ fn diagnostic_settings(by: &ByKind, covered: &[String]) -> HashMap<String, Vec<D
 fn private_endpoints(by: &ByKind, covered: &[String]) -> BTreeMap<String, PrivateEndpoint> {
     let mut out: BTreeMap<String, PrivateEndpoint> = BTreeMap::new();
     for (id, r) in by.get(types::PRIVATE_ENDPOINT) {
-        let original = str_at(&r.value, &["id"]).unwrap_or(id).to_string();
+        let original = r.peek().id.unwrap_or_else(|| id.clone());
         out.insert(id.clone(), PrivateEndpoint { id: original, dns_zones: None });
     }
     for id in covered {
@@ -180,7 +177,8 @@ fn private_endpoints(by: &ByKind, covered: &[String]) -> BTreeMap<String, Privat
         let pe = id[..pos].to_string();
         let entry = out.entry(pe.clone()).or_insert_with(|| PrivateEndpoint { id: pe, dns_zones: None });
         let zones = entry.dns_zones.get_or_insert_with(Vec::new);
-        for cfg in get_ci(props(&r.value), "privateDnsZoneConfigs").and_then(Value::as_array).into_iter().flatten() {
+        let value = r.value();
+        for cfg in get_ci(props(&value), "privateDnsZoneConfigs").and_then(Value::as_array).into_iter().flatten() {
             if let Some(zone) =
                 str_at(props(cfg), &["privateDnsZoneId"]).and_then(|z| z.trim_end_matches('/').rsplit('/').next())
             {
@@ -195,7 +193,8 @@ fn role_definitions(by: &ByKind) -> BTreeMap<String, RoleDefinition> {
     let mut out = BTreeMap::new();
     for (id, r) in by.get(types::ROLE_DEFINITION) {
         let guid = id.rsplit('/').next().unwrap_or(id).to_string();
-        let p = props(&r.value);
+        let value = r.value();
+        let p = props(&value);
         let (mut data_actions, mut not_data_actions) = (Vec::new(), Vec::new());
         for perm in get_ci(p, "permissions").and_then(Value::as_array).into_iter().flatten() {
             for (k, dst) in [("dataActions", &mut data_actions), ("notDataActions", &mut not_data_actions)] {
@@ -213,7 +212,8 @@ fn role_definitions(by: &ByKind) -> BTreeMap<String, RoleDefinition> {
 fn role_assignments(by: &ByKind) -> Vec<RoleAssignment> {
     by.get(types::ROLE_ASSIGNMENT)
         .filter_map(|(id, r)| {
-            let p = props(&r.value);
+            let value = r.value();
+            let p = props(&value);
             let principal_id = str_at(p, &["principalId"])?.to_ascii_lowercase();
             let role = str_at(p, &["roleDefinitionId"])?;
             let role_definition = role.trim_end_matches('/').rsplit('/').next()?.to_ascii_lowercase();

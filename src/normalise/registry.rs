@@ -18,7 +18,8 @@ pub type IdentityIndex = HashMap<String, (Option<String>, Option<String>)>;
 pub fn identity_index(by: &ByKind) -> IdentityIndex {
     by.get(types::IDENTITY)
         .map(|(id, r)| {
-            let p = props(&r.value);
+            let value = r.value();
+            let p = props(&value);
             let lower = |k: &str| str_at(p, &[k]).map(|s| s.to_ascii_lowercase());
             (id.clone(), (lower("principalId"), lower("clientId")))
         })
@@ -26,7 +27,8 @@ pub fn identity_index(by: &ByKind) -> IdentityIndex {
 }
 
 pub fn registry(r: &RawResource, diagnostics: Option<Vec<DiagnosticSetting>>, identities: &IdentityIndex) -> Registry {
-    let v = &r.value;
+    let value = r.value();
+    let v = &*value;
     let id = str_at(v, &["id"]).unwrap_or_default().to_string();
     let mut unknown = Unknowns::new();
     let p = props(v);

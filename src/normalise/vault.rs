@@ -29,7 +29,7 @@ pub fn vaults(
     for (id, r) in by.get(types::ACCESS_POLICIES) {
         let Some(name) = segment_after(id, "vaults") else { continue };
         let vault = placeholder(&mut out, name);
-        vault.access_policies.extend(access_policies(props(&r.value)));
+        vault.access_policies.extend(access_policies(props(&r.value())));
     }
     for (id, r) in by.get(types::KEY) {
         let Some(vault_name) = segment_after(id, "vaults") else { continue };
@@ -43,17 +43,18 @@ pub fn vaults(
             continue;
         };
         let key = key_entry(placeholder(&mut out, vault_name), key_name);
-        key.versions.insert(version.to_ascii_lowercase(), key_version(props(&r.value)));
+        key.versions.insert(version.to_ascii_lowercase(), key_version(props(&r.value())));
     }
     for (_, r) in by.get(types::DATA_PLANE_KEY) {
         data_plane_key(&mut out, r);
     }
     for (_, r) in by.get(types::DATA_PLANE_ROTATION_POLICY) {
-        let Some(k) = str_at(&r.value, &["id"]).and_then(|id| parse_key_uri(id.trim_end_matches("/rotationpolicy")))
+        let value = r.value();
+        let Some(k) = str_at(&value, &["id"]).and_then(|id| parse_key_uri(id.trim_end_matches("/rotationpolicy")))
         else {
             continue;
         };
-        key_entry(placeholder(&mut out, &k.vault), &k.name).rotation_policy_rotates = Some(rotates(&r.value));
+        key_entry(placeholder(&mut out, &k.vault), &k.name).rotation_policy_rotates = Some(rotates(&value));
     }
     for nf in not_found {
         if let Some(k) = parse_key_uri(nf) {
@@ -85,7 +86,8 @@ fn vault(
     assignments: &[RoleAssignment],
     assignments_listed: bool,
 ) -> Vault {
-    let v = &r.value;
+    let value = r.value();
+    let v = &*value;
     let p = props(v);
     let mut unknown = Unknowns::new();
     let mut rd = Reader { props: p, unknown: &mut unknown };
@@ -104,10 +106,14 @@ fn vault(
     }
     // Assignments read for this vault (atScope) all apply to it; otherwise those in the input whose
     // scope is the vault or above it, and the list counts as collected when there is at least one.
+    // Assignments at one of its keys are kept too: the catalog counts a key-scoped role, and the rules
+    // apply such an assignment to that key only.
+    let key_scope = format!("{id}/keys/");
     let applying: Vec<RoleAssignment> = assignments
         .iter()
         .filter(|a| {
             scope_covers(&a.scope, id)
+                || a.scope.starts_with(&key_scope)
                 || (assignments_listed && a.scope.starts_with("/providers/microsoft.management/"))
         })
         .cloned()
@@ -183,7 +189,8 @@ fn key_entry<'a>(vault: &'a mut Vault, name: &str) -> &'a mut Key {
 /// A key read through ARM's control plane (`Microsoft.KeyVault/vaults/keys`): its rotation policy is
 /// part of the read and omitted when the key has none.
 fn arm_key(r: &RawResource) -> Key {
-    let v = &r.value;
+    let value = r.value();
+    let v = &*value;
     let p = props(v);
     let mut unknown = Unknowns::new();
     let mut rd = Reader { props: p, unknown: &mut unknown };
@@ -198,7 +205,15 @@ fn arm_key(r: &RawResource) -> Key {
     }
     let rotation_policy_rotates = match field(p, &["rotationPolicy"]) {
         Field::Value(policy) => Some(rotates(policy)),
-        Field::Absent => Some(false),
+        // A key's own GET omits the policy when there is none; a list entry (no `kty`) omits it always.
+        Field::Absent if kty.is_some() => Some(false),
+        Field::Absent => {
+            unknown.insert(
+                "rotation_policy".into(),
+                "the key comes from a list, which does not show its rotation policy".into(),
+            );
+            None
+        }
         Field::Unresolved(reason) => {
             unknown.insert("rotation_policy".into(), reason);
             None
@@ -248,7 +263,8 @@ fn key_version(p: &Value) -> KeyVersion {
 /// What `az keyvault key show` prints: `{"key": {"kid", "kty", "n"}, "attributes": {"enabled",
 /// "expires", "notBefore", "created"}}`. It says nothing about the rotation policy.
 fn data_plane_key(vaults: &mut BTreeMap<String, Vault>, r: &RawResource) {
-    let v = &r.value;
+    let value = r.value();
+    let v = &*value;
     let Some(kid) = str_at(v, &["key", "kid"]).and_then(parse_key_uri) else { return };
     let mut unknown = Unknowns::new();
     let mut rd = Reader { props: v, unknown: &mut unknown };

@@ -3,10 +3,12 @@
 //! resource).
 
 use crate::error::Error;
-use crate::estate::{Coverage, RawEstate, RawResource};
+use crate::estate::{Body, Coverage, Peek, RawEstate, RawResource};
 use crate::inventory::{Gap, Origin};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
+use std::collections::HashMap as TopLevel;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -24,7 +26,7 @@ pub struct Snapshot {
     pub cloud: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subscriptions: Vec<Value>,
-    pub resources: Vec<Value>,
+    pub resources: Vec<Box<RawValue>>,
     #[serde(default)]
     pub not_found: Vec<String>,
     #[serde(default)]
@@ -55,89 +57,109 @@ pub fn parse(text: &str, file: &str) -> Result<RawEstate, Error> {
             "give a file with ARM resource JSON (e.g. `az acr list -o json > acr.json`) or an acr-audit snapshot",
         ));
     }
-    let doc: Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
+    let text = text.trim_start_matches('\u{feff}');
+    let invalid = |e: serde_json::Error| {
         Error::usage(
             format!("{file}:{}:{}: invalid JSON: {e}", e.line(), e.column()),
             "fix the JSON at that position, or re-export the file (`az ... -o json`)",
         )
-    })?;
-    let lines = id_lines(text);
-    let origin = |v: &Value| -> Option<Origin> {
-        let line = v
-            .get("id")
-            .or_else(|| v.get("key").and_then(|k| k.get("kid")))
-            .and_then(Value::as_str)
-            .and_then(|id| lines.get(&id.to_ascii_lowercase()).copied());
-        Some(Origin { file: file.to_string(), line, property_lines: Default::default() })
     };
+    // Resources stay raw text until the normaliser reads them, one at a time: a large snapshot is
+    // never held as one parsed tree.
     let mut estate = RawEstate::default();
-    let resources: Vec<Value> = match doc {
-        Value::Object(ref obj) if obj.contains_key("schema_version") => {
-            let snap: Snapshot = serde_json::from_value(doc).map_err(|e| {
-                Error::usage(
-                    format!("{file}: not a valid acr-audit snapshot: {e}"),
-                    "compare the file with docs/snapshot-format.md, or collect it again with `acr-audit collect`",
-                )
-            })?;
-            if snap.schema_version != SNAPSHOT_VERSION {
-                return Err(Error::usage(
-                    format!(
-                        "{file}: snapshot schema_version {:?} is not supported (this build reads {SNAPSHOT_VERSION})",
-                        snap.schema_version
-                    ),
-                    "collect the snapshot again with this version of acr-audit",
-                ));
+    let resources: Vec<Body> = match text.trim_start().as_bytes().first() {
+        Some(b'[') => {
+            serde_json::from_str::<Vec<Box<RawValue>>>(text).map_err(invalid)?.into_iter().map(Body::Raw).collect()
+        }
+        Some(b'{') => {
+            let top: TopLevel<String, Box<RawValue>> = serde_json::from_str(text).map_err(invalid)?;
+            if top.contains_key("schema_version") {
+                let snap: Snapshot = serde_json::from_str(text).map_err(|e| {
+                    Error::usage(
+                        format!("{file}: not a valid acr-audit snapshot: {e}"),
+                        "compare the file with docs/snapshot-format.md, or collect it again with `acr-audit collect`",
+                    )
+                })?;
+                if snap.schema_version != SNAPSHOT_VERSION {
+                    return Err(Error::usage(
+                        format!(
+                            "{file}: snapshot schema_version {:?} is not supported (this build reads {SNAPSHOT_VERSION})",
+                            snap.schema_version
+                        ),
+                        "collect the snapshot again with this version of acr-audit",
+                    ));
+                }
+                estate.not_found = snap.not_found;
+                estate.gaps = snap.gaps.into_iter().map(|g| Gap { scope: g.scope, reason: g.reason }).collect();
+                estate.coverage = snap.coverage;
+                snap.resources.into_iter().map(Body::Raw).collect()
+            } else if let Some(list) = top.get("value").filter(|v| v.get().trim_start().starts_with('[')) {
+                if let Some(next) = top.get("nextLink").and_then(|n| serde_json::from_str::<String>(n.get()).ok()) {
+                    estate.gaps.push(Gap {
+                        scope: file.to_string(),
+                        reason: format!("this is one page of a list: the pages after it ({next}) are not in the file"),
+                    });
+                }
+                serde_json::from_str::<Vec<Box<RawValue>>>(list.get())
+                    .map_err(invalid)?
+                    .into_iter()
+                    .map(Body::Raw)
+                    .collect()
+            } else if let Some(data) = top.get("data") {
+                graph_rows(serde_json::from_str(data.get()).map_err(invalid)?, file)?
+                    .into_iter()
+                    .map(Body::Parsed)
+                    .collect()
+            } else if ["type", "id", "key", "lifetimeActions"].iter().any(|k| top.contains_key(*k)) {
+                vec![Body::Raw(serde_json::from_str(text).map_err(invalid)?)]
+            } else {
+                return Err(not_understood(file, "an object without a type, id, value or data"));
             }
-            estate.not_found = snap.not_found;
-            estate.gaps = snap.gaps.into_iter().map(|g| Gap { scope: g.scope, reason: g.reason }).collect();
-            estate.coverage = snap.coverage;
-            snap.resources
         }
-        Value::Array(items) => items,
-        Value::Object(mut obj) if obj.get("value").is_some_and(Value::is_array) => {
-            if let Some(next) = obj.get("nextLink").and_then(Value::as_str) {
-                estate.gaps.push(Gap {
-                    scope: file.to_string(),
-                    reason: format!("this is one page of a list: the pages after it ({next}) are not in the file"),
-                });
-            }
-            take_array(&mut obj, "value")
-        }
-        Value::Object(mut obj) if obj.contains_key("data") => graph_rows(&mut obj, file)?,
-        Value::Object(ref obj)
-            if obj.contains_key("type")
-                || obj.contains_key("id")
-                || obj.contains_key("key")
-                || obj.contains_key("lifetimeActions") =>
-        {
-            vec![doc]
-        }
-        other => {
-            return Err(Error::usage(
-                format!("{file}: not an input acr-audit understands (found {})", kind_of(&other)),
-                "give ARM resource JSON: an array of resources, a list response {\"value\": [...]}, a Resource Graph result {\"data\": [...]}, one resource, or an acr-audit snapshot",
-            ));
+        _ => {
+            let doc: Value = serde_json::from_str(text).map_err(invalid)?;
+            return Err(not_understood(file, kind_of(&doc)));
         }
     };
-    for (i, value) in resources.into_iter().enumerate() {
-        if !value.is_object() {
+    let lines = id_lines(text);
+    for (i, body) in resources.into_iter().enumerate() {
+        let object = match &body {
+            Body::Raw(raw) => raw.get().trim_start().starts_with('{'),
+            Body::Parsed(v) => v.is_object(),
+        };
+        if !object {
+            let shown = match &body {
+                Body::Raw(raw) => serde_json::from_str::<Value>(raw.get()).unwrap_or(Value::Null),
+                Body::Parsed(v) => v.clone(),
+            };
             return Err(Error::usage(
-                format!("{file}: resource #{} is {}, not a JSON object", i + 1, kind_of(&value)),
+                format!("{file}: resource #{} is {}, not a JSON object", i + 1, kind_of(&shown)),
                 "each resource must be an object as ARM returns it",
             ));
         }
-        check_identified(&value, file, i)?;
-        estate.resources.push(RawResource { origin: origin(&value), value });
+        let mut resource = RawResource { body, origin: None };
+        let peek = resource.peek();
+        check_identified(&peek, file, i)?;
+        let line = peek.id.or(peek.kid).and_then(|id| lines.get(&id.to_ascii_lowercase()).copied());
+        resource.origin = Some(Origin { file: file.to_string(), line, property_lines: Default::default() });
+        estate.resources.push(resource);
     }
     Ok(estate)
 }
 
+fn not_understood(file: &str, found: &str) -> Error {
+    Error::usage(
+        format!("{file}: not an input acr-audit understands (found {found})"),
+        "give ARM resource JSON: an array of resources, a list response {\"value\": [...]}, a Resource Graph result {\"data\": [...]}, one resource, or an acr-audit snapshot",
+    )
+}
+
 /// A registry or vault without an ID cannot be reported on or joined: that is an error, not a skip.
-fn check_identified(v: &Value, file: &str, i: usize) -> Result<(), Error> {
-    let kind = v.get("type").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
+fn check_identified(peek: &Peek, file: &str, i: usize) -> Result<(), Error> {
+    let kind = peek.kind.as_deref().unwrap_or_default().to_ascii_lowercase();
     let needs_id = kind == crate::normalise::types::REGISTRY || kind == crate::normalise::types::VAULT;
-    if needs_id && v.get("id").and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()) {
-        let name = v.get("name").and_then(Value::as_str).unwrap_or("(no name)");
+    if needs_id && peek.id.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        let name = peek.name.as_deref().unwrap_or("(no name)");
         return Err(Error::usage(
             format!("{file}: resource #{} ({kind} {name}) has no \"id\"", i + 1),
             "export the resource with its ARM ID (az ... -o json prints it)",
@@ -154,10 +176,10 @@ fn take_array(obj: &mut serde_json::Map<String, Value>, key: &str) -> Vec<Value>
 }
 
 /// Resource Graph answers rows as objects (`objectArray`) or as a table of columns and rows.
-fn graph_rows(obj: &mut serde_json::Map<String, Value>, file: &str) -> Result<Vec<Value>, Error> {
-    match obj.remove("data") {
-        Some(Value::Array(rows)) => Ok(rows),
-        Some(Value::Object(mut table)) => {
+fn graph_rows(data: Value, file: &str) -> Result<Vec<Value>, Error> {
+    match data {
+        Value::Array(rows) => Ok(rows),
+        Value::Object(mut table) => {
             let columns: Vec<String> = take_array(&mut table, "columns")
                 .iter()
                 .filter_map(|c| c.get("name").and_then(Value::as_str).map(str::to_string))
@@ -240,7 +262,7 @@ mod tests {
     fn resource_graph_tables_become_objects() {
         let e = parse(r#"{"data": {"columns": [{"name": "id"}, {"name": "type"}], "rows": [["/x", "t"]]}}"#, "g.json")
             .unwrap();
-        assert_eq!(e.resources[0].value["type"], "t");
+        assert_eq!(e.resources[0].value()["type"], "t");
     }
 
     #[test]
