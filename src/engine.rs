@@ -114,15 +114,29 @@ struct Prepared {
     base: regorus::Value,
 }
 
-fn prepare(inv: &Inventory, subjects: &Subjects, context: &Context) -> Result<Prepared, Error> {
+fn prepare(inv: &Inventory, subjects: &Subjects, context: &Context, selected: &[&Rule]) -> Result<Prepared, Error> {
     let bug = |e: serde_json::Error| {
         Error::usage(format!("cannot prepare the inventory for the rules: {e}"), "report this as a bug")
     };
+    // When every registry rule declares what it reads, the other fields are not kept at all.
+    let kept: Option<std::collections::HashSet<&str>> = selected
+        .iter()
+        .filter(|r| r.meta.custom.resource == ResourceKind::Registry)
+        .map(|r| r.meta.custom.reads.as_ref().map(|reads| reads.iter().map(|f| f.split('.').next().unwrap_or(f))))
+        .try_fold(std::collections::HashSet::from(["unknown"]), |mut acc, fields| {
+            acc.extend(fields?);
+            Some(acc)
+        });
     let registries = subjects
         .registries
         .iter()
         .map(|r| match serde_json::to_value(r) {
-            Ok(serde_json::Value::Object(m)) => Ok(m),
+            Ok(serde_json::Value::Object(mut m)) => {
+                if let Some(kept) = &kept {
+                    m.retain(|k, _| kept.contains(k.as_str()));
+                }
+                Ok(m)
+            }
             Ok(_) => Ok(Default::default()),
             Err(e) => Err(bug(e)),
         })
@@ -236,7 +250,7 @@ pub fn evaluate(
     // Compile once up front, so that a broken rule is reported before any work is shared out.
     let template = build_engine(set, options)?;
     let subjects = Subjects::of(inventory);
-    let prepared = prepare(inventory, &subjects, context)?;
+    let prepared = prepare(inventory, &subjects, context, selected)?;
     let threads = options.threads.clamp(1, selected.len().max(1));
     // Work is handed out rule by rule as threads free up, the customer-managed-key rules first: they
     // cost the most, and starting them early keeps the cores evenly busy to the end.

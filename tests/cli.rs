@@ -455,3 +455,33 @@ fn the_bundled_example_estate_scans() {
             .stdout
     );
 }
+
+#[test]
+fn vault_rules_cover_key_vaults_unless_all_vaults_is_asked() {
+    let other = r#"[{"id": "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-app/providers/Microsoft.KeyVault/vaults/kv-app-secrets",
+        "name": "kv-app-secrets", "type": "Microsoft.KeyVault/vaults", "location": "japaneast",
+        "properties": {"vaultUri": "https://kv-app-secrets.vault.azure.net/", "enablePurgeProtection": true}}]"#;
+    let vaults = |extra: &[&str]| {
+        let out = acr_audit()
+            .write("other.json", other)
+            .args(["scan", "--snapshot", &small(), "--snapshot", "other.json", "--select", "KV002", "--format", "json"])
+            .args(extra)
+            .run();
+        let mut names: Vec<String> = json(&out)["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}:{}",
+                    r["resource"].as_str().unwrap().rsplit('/').next().unwrap(),
+                    r["status"].as_str().unwrap()
+                )
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(vaults(&[]), ["kv-app-prod:fail"], "only the vault that holds a registry's key");
+    assert_eq!(vaults(&["--all-vaults"]), ["kv-app-prod:fail", "kv-app-secrets:pass"]);
+}

@@ -98,6 +98,17 @@ impl Reader<'_, '_> {
         }
     }
 
+    /// The network settings registries and vaults share: public network access (absent ⇒ `Enabled`),
+    /// the firewall's default action (absent ⇒ `Allow`) and the trusted-services bypass (absent ⇒
+    /// `AzureServices`), each at its own path.
+    pub fn network(&mut self, default_action: &[&str], bypass: &[&str]) -> (String, String, String) {
+        (
+            self.enum_str("public_network_access", &["publicNetworkAccess"], "Enabled", &["Enabled", "Disabled"]),
+            self.enum_str("network_default_action", default_action, "Allow", &["Allow", "Deny"]),
+            self.enum_str("network_bypass", bypass, "AzureServices", &["AzureServices", "None"]),
+        )
+    }
+
     /// An optional string, lower-cased for joins.
     pub fn lower_str(&mut self, name: &str, path: &[&str]) -> Option<String> {
         match field(self.props, path) {

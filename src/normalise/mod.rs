@@ -16,6 +16,7 @@ use crate::inventory::{
     DiagnosticSetting, INVENTORY_VERSION, Inventory, PrivateEndpoint, RoleAssignment, RoleDefinition,
 };
 use fields::{get_ci, props, str_at};
+use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -60,8 +61,9 @@ pub struct NormaliseOptions {
 pub fn normalise(estate: &RawEstate, options: &NormaliseOptions) -> Inventory {
     let mut inv = Inventory { inventory_version: INVENTORY_VERSION, ..Default::default() };
     let mut by = ByKind::default();
-    for (i, r) in estate.resources.iter().enumerate() {
-        let peek = r.peek();
+    // Peeking parses each resource's first level: done on every core.
+    let peeks: Vec<Peek> = estate.resources.par_iter().map(RawResource::peek).collect();
+    for (i, (r, peek)) in estate.resources.iter().zip(peeks).enumerate() {
         let kind = classify(&peek);
         *inv.resource_counts.entry(kind.clone().unwrap_or_else(|| "(no type)".into())).or_default() += 1;
         let Some(kind) = kind.and_then(|k| known_kind(&k)) else { continue };
@@ -76,8 +78,9 @@ pub fn normalise(estate: &RawEstate, options: &NormaliseOptions) -> Inventory {
     let assignments = role_assignments(&by);
     let identities = registry::identity_index(&by);
 
-    inv.registries = by
-        .get(types::REGISTRY)
+    let registries: Vec<_> = by.get(types::REGISTRY).collect();
+    inv.registries = registries
+        .par_iter()
         .map(|(key, r)| registry::registry(r, diag.get(key.as_str()).cloned(), &identities))
         .collect();
     inv.vaults = vault::vaults(&by, &diag, &assignments, &estate.coverage.role_assignments, &not_found, &estate.gaps);
@@ -128,35 +131,38 @@ fn resource_key(peek: &Peek) -> Option<String> {
 fn diagnostic_settings(by: &ByKind, covered: &[String]) -> HashMap<String, Vec<DiagnosticSetting>> {
     let mut out: HashMap<String, Vec<DiagnosticSetting>> =
         covered.iter().map(|id| (id.to_ascii_lowercase(), Vec::new())).collect();
-    for (id, r) in by.get(types::DIAGNOSTIC_SETTING) {
-        let value = r.value();
-        let parent = match str_at(&value, &["resourceUri"]).or_else(|| str_at(props(&value), &["resourceUri"])) {
-            Some(p) => p.to_ascii_lowercase(),
-            None => match extension_parent(id, "microsoft.insights") {
-                Some(p) => p,
-                None => continue,
-            },
-        };
-        let p = props(&value);
-        let mut enabled = Vec::new();
-        for log in get_ci(p, "logs").and_then(Value::as_array).into_iter().flatten() {
-            let on = matches!(get_ci(log, "enabled"), Some(Value::Bool(true)))
-                || get_ci(log, "enabled").and_then(Value::as_str).is_some_and(|s| s.eq_ignore_ascii_case("true"));
-            if !on {
-                continue;
-            }
-            for k in ["category", "categoryGroup"] {
-                if let Some(c) = get_ci(log, k).and_then(Value::as_str) {
-                    enabled.push(c.to_ascii_lowercase());
-                }
-            }
-        }
-        let name = str_at(&value, &["name"]).unwrap_or_default().to_string();
-        out.entry(parent.trim_end_matches('/').to_string())
-            .or_default()
-            .push(DiagnosticSetting { name, enabled_categories: enabled });
+    let settings: Vec<_> = by.get(types::DIAGNOSTIC_SETTING).collect();
+    let parsed: Vec<(String, DiagnosticSetting)> =
+        settings.par_iter().filter_map(|(id, r)| diagnostic_setting(id, r)).collect();
+    for (parent, setting) in parsed {
+        out.entry(parent).or_default().push(setting);
     }
     out
+}
+
+/// One diagnostic setting, with the lower-case ID of the resource it belongs to.
+fn diagnostic_setting(id: &str, r: &RawResource) -> Option<(String, DiagnosticSetting)> {
+    let value = r.value();
+    let parent = match str_at(&value, &["resourceUri"]).or_else(|| str_at(props(&value), &["resourceUri"])) {
+        Some(p) => p.to_ascii_lowercase(),
+        None => extension_parent(id, "microsoft.insights")?,
+    };
+    let p = props(&value);
+    let mut enabled = Vec::new();
+    for log in get_ci(p, "logs").and_then(Value::as_array).into_iter().flatten() {
+        let on = matches!(get_ci(log, "enabled"), Some(Value::Bool(true)))
+            || get_ci(log, "enabled").and_then(Value::as_str).is_some_and(|s| s.eq_ignore_ascii_case("true"));
+        if !on {
+            continue;
+        }
+        for k in ["category", "categoryGroup"] {
+            if let Some(c) = get_ci(log, k).and_then(Value::as_str) {
+                enabled.push(c.to_ascii_lowercase());
+            }
+        }
+    }
+    let name = str_at(&value, &["name"]).unwrap_or_default().to_string();
+    Some((parent.trim_end_matches('/').to_string(), DiagnosticSetting { name, enabled_categories: enabled }))
 }
 
 fn private_endpoints(by: &ByKind, covered: &[String]) -> BTreeMap<String, PrivateEndpoint> {

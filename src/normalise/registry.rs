@@ -37,12 +37,8 @@ pub fn registry(r: &RawResource, diagnostics: Option<Vec<DiagnosticSetting>>, id
     let admin_user_enabled = rd.boolean("admin_user_enabled", &["adminUserEnabled"], false);
     let anonymous_pull_enabled = rd.boolean("anonymous_pull_enabled", &["anonymousPullEnabled"], false);
     let data_endpoint_enabled = rd.boolean("data_endpoint_enabled", &["dataEndpointEnabled"], false);
-    let public_network_access =
-        rd.enum_str("public_network_access", &["publicNetworkAccess"], "Enabled", &["Enabled", "Disabled"]);
-    let network_default_action =
-        rd.enum_str("network_default_action", &["networkRuleSet", "defaultAction"], "Allow", &["Allow", "Deny"]);
-    let network_bypass =
-        rd.enum_str("network_bypass", &["networkRuleBypassOptions"], "AzureServices", &["AzureServices", "None"]);
+    let (public_network_access, network_default_action, network_bypass) =
+        rd.network(&["networkRuleSet", "defaultAction"], &["networkRuleBypassOptions"]);
     let zone_redundancy = rd.enum_str("zone_redundancy", &["zoneRedundancy"], "Disabled", &["Enabled", "Disabled"]);
     let status = ["enabled", "disabled"];
     let export_policy = rd.enum_str("export_policy", &["policies", "exportPolicy", "status"], "enabled", &status);

@@ -95,12 +95,8 @@ fn vault(
     let soft_delete = rd.boolean("soft_delete", &["enableSoftDelete"], true);
     let purge_protection = rd.boolean("purge_protection", &["enablePurgeProtection"], false);
     let rbac = rd.boolean("rbac", &["enableRbacAuthorization"], false);
-    let public_network_access =
-        rd.enum_str("public_network_access", &["publicNetworkAccess"], "Enabled", &["Enabled", "Disabled"]);
-    let network_default_action =
-        rd.enum_str("network_default_action", &["networkAcls", "defaultAction"], "Allow", &["Allow", "Deny"]);
-    let network_bypass =
-        rd.enum_str("network_bypass", &["networkAcls", "bypass"], "AzureServices", &["AzureServices", "None"]);
+    let (public_network_access, network_default_action, network_bypass) =
+        rd.network(&["networkAcls", "defaultAction"], &["networkAcls", "bypass"]);
     if let Field::Unresolved(reason) = field(p, &["accessPolicies"]) {
         unknown.insert("access_policies".into(), reason);
     }

@@ -3,11 +3,16 @@
 
 use crate::report::{Report, ResourceRef};
 use crate::rules::Rule;
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 pub const SCHEMA: &str = "acr-audit.report/v1";
+
+/// Results serialised at a time: large enough to keep the cores busy, small enough that the buffers
+/// stay a few megabytes.
+const RESULT_CHUNK: usize = 16_384;
 
 /// One result: the resource by ID (its details are in the document's `resources`).
 #[derive(Serialize)]
@@ -66,24 +71,34 @@ pub fn render(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<
         out.write_all(b",\n")?;
     }
     out.write_all(b"  \"results\": [")?;
-    // Each line is built in one buffer and written at once: serde's many small writes would each go
-    // through the writer's dynamic dispatch.
-    let mut line_buf = Vec::with_capacity(512);
-    for (i, f) in report.findings.iter().enumerate() {
-        line_buf.clear();
-        line_buf.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
-        let line = ResultLine {
-            rule: &f.rule,
-            severity: f.severity,
-            status: f.status,
-            resource: &f.resource.id,
-            message: &f.message,
-            path: &f.path,
-            observed: &f.observed,
-            suppressed: &f.suppressed,
-        };
-        serde_json::to_writer(&mut line_buf, &line)?;
-        out.write_all(&line_buf)?;
+    // Results are serialised in chunks on every core (rayon keeps their order) and written in turn.
+    for (n, chunk) in report.findings.chunks(RESULT_CHUNK).enumerate() {
+        let buffers: Vec<Vec<u8>> = chunk
+            .par_chunks(RESULT_CHUNK / 8)
+            .enumerate()
+            .map(|(m, part)| {
+                let mut buf = Vec::with_capacity(part.len() * 400);
+                for (i, f) in part.iter().enumerate() {
+                    let first = n == 0 && m == 0 && i == 0;
+                    buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+                    let line = ResultLine {
+                        rule: &f.rule,
+                        severity: f.severity,
+                        status: f.status,
+                        resource: &f.resource.id,
+                        message: &f.message,
+                        path: &f.path,
+                        observed: &f.observed,
+                        suppressed: &f.suppressed,
+                    };
+                    serde_json::to_writer(&mut buf, &line).map_err(std::io::Error::other)?;
+                }
+                Ok(buf)
+            })
+            .collect::<std::io::Result<_>>()?;
+        for buf in buffers {
+            out.write_all(&buf)?;
+        }
     }
     out.write_all(if report.findings.is_empty() { b"]" } else { b"\n  ]" })?;
     for (key, value) in &tail {

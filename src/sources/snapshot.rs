@@ -8,7 +8,6 @@ use crate::inventory::{Gap, Origin};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
-use std::collections::HashMap as TopLevel;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -72,7 +71,8 @@ pub fn parse(text: &str, file: &str) -> Result<RawEstate, Error> {
             serde_json::from_str::<Vec<Box<RawValue>>>(text).map_err(invalid)?.into_iter().map(Body::Raw).collect()
         }
         Some(b'{') => {
-            let top: TopLevel<String, Box<RawValue>> = serde_json::from_str(text).map_err(invalid)?;
+            // The top level borrows from the text: nothing is copied to find out what the file is.
+            let top: HashMap<&str, &RawValue> = serde_json::from_str(text).map_err(invalid)?;
             if top.contains_key("schema_version") {
                 let snap: Snapshot = serde_json::from_str(text).map_err(|e| {
                     Error::usage(
