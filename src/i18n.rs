@@ -65,7 +65,7 @@ impl Lang {
             Name => ("Name", "名前"),
             Code => ("Code", "コード"),
             Title => ("Title", "タイトル"),
-            Needs => ("Reads", "参照するデータ"),
+            Needs => ("Unknown when these are unknown", "次のデータが不明なら不明"),
         };
         self.pick(en, ja)
     }
