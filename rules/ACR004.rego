@@ -10,7 +10,7 @@
 #   name: registry-private-endpoint-missing
 #   severity: medium
 #   resource: registry
-#   inputs: []
+#   inputs: [private_endpoint_connections]
 #   reads: [private_endpoint_connections]
 #   live_only: false
 #   ja:

@@ -11,7 +11,7 @@
 #   name: registry-private-dns-zone-missing
 #   severity: medium
 #   resource: registry
-#   inputs: []
+#   inputs: [private_endpoint_connections]
 #   reads: [private_endpoint_connections]
 #   live_only: false
 #   ja:

@@ -69,6 +69,8 @@ pub struct Peek {
     pub kid: Option<String>,
     /// A data-plane rotation policy (`az keyvault key rotation-policy show`) has `lifetimeActions`.
     pub lifetime_actions: bool,
+    /// Whether it carries a `properties` object (a generic resource listing does not).
+    pub has_properties: bool,
 }
 
 impl Peek {
@@ -82,6 +84,7 @@ impl Peek {
             name: text("name"),
             kid: top("key").and_then(|k| k.get("kid")).and_then(Value::as_str).map(str::to_string),
             lifetime_actions: top("lifetimeActions").is_some(),
+            has_properties: top("properties").is_some_and(Value::is_object),
         }
     }
 }
@@ -107,6 +110,8 @@ impl<'de> Deserialize<'de> for Peek {
                     } else if key.eq_ignore_ascii_case("key") {
                         let v: Value = map.next_value()?;
                         peek.kid = v.get("kid").and_then(Value::as_str).map(str::to_string);
+                    } else if key.eq_ignore_ascii_case("properties") {
+                        peek.has_properties = map.next_value::<Option<serde::de::IgnoredAny>>()?.is_some();
                     } else {
                         peek.lifetime_actions |= key.eq_ignore_ascii_case("lifetimeActions");
                         map.next_value::<serde::de::IgnoredAny>()?;

@@ -485,3 +485,60 @@ fn vault_rules_cover_key_vaults_unless_all_vaults_is_asked() {
     assert_eq!(vaults(&[]), ["kv-app-prod:fail"], "only the vault that holds a registry's key");
     assert_eq!(vaults(&["--all-vaults"]), ["kv-app-prod:fail", "kv-app-secrets:pass"]);
 }
+
+#[test]
+fn a_generic_resource_listing_without_properties_gives_unknowns_not_verdicts() {
+    // `az resource list` (ARM's Resources_List) names resources without their settings.
+    let listing = r#"[
+      {"id": "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-app/providers/Microsoft.ContainerRegistry/registries/crlisted",
+       "name": "crlisted", "type": "Microsoft.ContainerRegistry/registries", "location": "japaneast",
+       "sku": {"name": "Premium", "tier": "Premium"}, "properties": null, "tags": {}},
+      {"id": "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-app/providers/Microsoft.KeyVault/vaults/kv-listed",
+       "name": "kv-listed", "type": "Microsoft.KeyVault/vaults", "location": "japaneast", "tags": {}}
+    ]"#;
+    let out = acr_audit()
+        .write("listing.json", listing)
+        .args(["scan", "--snapshot", "listing.json", "--all-vaults", "--format", "json", "--exit-zero"])
+        .args(["--select", "ACR001,ACR002,ACR004,ACR007,CMK001,KV001,KV002,KV003"])
+        .run();
+    let statuses: Vec<(String, String)> = json(&out)["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["rule"].as_str().unwrap().to_string(), r["status"].as_str().unwrap().to_string()))
+        .collect();
+    let expected = [
+        ("ACR001", "pass"), // the SKU is outside `properties`, and was read
+        ("ACR002", "unknown"),
+        ("ACR004", "unknown"),
+        ("ACR007", "unknown"),
+        ("CMK001", "unknown"),
+        ("KV001", "unknown"),
+        ("KV002", "unknown"),
+        ("KV003", "unknown"),
+    ];
+    let mut got = statuses.clone();
+    got.sort();
+    let mut want: Vec<(String, String)> = expected.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    want.sort();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn a_full_read_is_not_replaced_by_a_later_listing_of_the_same_resource() {
+    let listing = r#"[{"id": "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-app/providers/Microsoft.ContainerRegistry/registries/crappprod",
+       "name": "crappprod", "type": "Microsoft.ContainerRegistry/registries", "sku": {"name": "Premium"}, "properties": null}]"#;
+    let out = acr_audit()
+        .write("listing.json", listing)
+        .args(["scan", "--snapshot", &small(), "--snapshot", "listing.json", "--select", "ACR007", "--format", "json"])
+        .run();
+    let report = json(&out);
+    let crappprod = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["resource"].as_str().unwrap().ends_with("crappprod"))
+        .unwrap()
+        .clone();
+    assert_eq!(crappprod["status"], "fail", "the admin user seen in small.json still counts");
+}

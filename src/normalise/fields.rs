@@ -63,6 +63,21 @@ pub fn props(v: &Value) -> &Value {
     }
 }
 
+/// Whether a resource's own settings are in the input: its `properties` object (REST shape), or, in the
+/// Azure CLI's flattened shape, one of the `markers` at the top level. A generic resource listing
+/// (`az resource list`, ARM's Resources_List) carries neither: its settings were not read, and
+/// defaulting them would invent a verdict.
+pub fn described(v: &Value, markers: &[&str]) -> bool {
+    match get_ci(v, "properties") {
+        Some(Value::Object(_)) => true,
+        Some(Value::Null) | None => markers.iter().any(|m| get_ci(v, m).is_some_and(|x| !x.is_null())),
+        Some(_) => false,
+    }
+}
+
+/// Why a resource's settings count as unknown when [`described`] says they were not read.
+pub const NOT_DESCRIBED: &str = "the resource's properties are not in the input (a generic resource list omits them: export it with `az … show` or `az … list` for its type)";
+
 /// Reads typed properties of one resource, recording in `unknown` every field that could not be read.
 pub struct Reader<'a, 'u> {
     pub props: &'a Value,

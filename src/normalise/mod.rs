@@ -42,12 +42,13 @@ pub mod types {
 /// (two overlapping snapshot files) counts once; the later one wins.
 #[derive(Default)]
 pub(crate) struct ByKind<'a> {
-    pub of: HashMap<&'static str, BTreeMap<String, &'a RawResource>>,
+    /// Per kind: lower-case ID → the resource, and whether it carried its `properties`.
+    pub of: HashMap<&'static str, BTreeMap<String, (&'a RawResource, bool)>>,
 }
 
 impl<'a> ByKind<'a> {
-    pub fn get(&self, kind: &str) -> impl Iterator<Item = (&String, &&'a RawResource)> {
-        self.of.get(kind).into_iter().flat_map(|m| m.iter())
+    pub fn get(&self, kind: &str) -> impl Iterator<Item = (&String, &'a RawResource)> {
+        self.of.get(kind).into_iter().flat_map(|m| m.iter().map(|(k, (r, _))| (k, *r)))
     }
 }
 
@@ -68,7 +69,15 @@ pub fn normalise(estate: &RawEstate, options: &NormaliseOptions) -> Inventory {
         *inv.resource_counts.entry(kind.clone().unwrap_or_else(|| "(no type)".into())).or_default() += 1;
         let Some(kind) = kind.and_then(|k| known_kind(&k)) else { continue };
         let key = resource_key(&peek).unwrap_or_else(|| format!("#{i}"));
-        by.of.entry(kind).or_default().insert(key, r);
+        let slot = by.of.entry(kind).or_default();
+        // The same resource given twice (overlapping files): the later read wins, except that a
+        // generic listing without properties never replaces a read that had them.
+        match slot.get(&key) {
+            Some((_, true)) if !peek.has_properties => {}
+            _ => {
+                slot.insert(key, (r, peek.has_properties));
+            }
+        }
     }
 
     let not_found: BTreeSet<String> = estate.not_found.iter().map(|s| s.to_ascii_lowercase()).collect();

@@ -1,6 +1,6 @@
 //! `Microsoft.ContainerRegistry/registries` → [`Registry`], with the catalog's service defaults.
 
-use super::fields::{Field, Reader, field, get_ci, props, str_at};
+use super::fields::{Field, NOT_DESCRIBED, Reader, described, field, get_ci, props, str_at};
 use super::ids::{parse_key_uri, subscription_of};
 use super::{ByKind, types};
 use crate::estate::RawResource;
@@ -31,6 +31,14 @@ pub fn registry(r: &RawResource, diagnostics: Option<Vec<DiagnosticSetting>>, id
     let v = &*value;
     let id = str_at(v, &["id"]).unwrap_or_default().to_string();
     let mut unknown = Unknowns::new();
+    if !described(
+        v,
+        &["loginServer", "adminUserEnabled", "publicNetworkAccess", "encryption", "policies", "networkRuleSet"],
+    ) {
+        for field in SETTINGS {
+            unknown.insert(field.to_string(), NOT_DESCRIBED.to_string());
+        }
+    }
     let p = props(v);
     let mut rd = Reader { props: p, unknown: &mut unknown };
 
@@ -103,6 +111,24 @@ pub fn registry(r: &RawResource, diagnostics: Option<Vec<DiagnosticSetting>>, id
         unknown,
     }
 }
+
+/// The registry fields that come from its `properties`: all unknown when those were not read.
+const SETTINGS: [&str; 14] = [
+    "admin_user_enabled",
+    "anonymous_pull_enabled",
+    "data_endpoint_enabled",
+    "public_network_access",
+    "network_default_action",
+    "network_bypass",
+    "zone_redundancy",
+    "export_policy",
+    "arm_audience_policy",
+    "retention_policy",
+    "encryption.status",
+    "encryption.key_identifier",
+    "encryption.identity",
+    "private_endpoint_connections",
+];
 
 /// `East US` and `eastus` are the same region.
 pub fn normalise_location(s: &str) -> String {

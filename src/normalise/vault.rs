@@ -1,7 +1,7 @@
 //! Key vaults and their keys → [`Vault`] and [`Key`], plus the link from each CMK registry to the vault
 //! its key identifier names.
 
-use super::fields::{Field, Reader, field, get_ci, parse_time, props, str_at};
+use super::fields::{Field, NOT_DESCRIBED, Reader, described, field, get_ci, parse_time, props, str_at};
 use super::ids::{parse_key_uri, scope_covers, segment_after, subscription_of};
 use super::registry::{connections, normalise_location};
 use super::{ByKind, NormaliseOptions, types};
@@ -89,6 +89,18 @@ fn vault(
     let value = r.value();
     let v = &*value;
     let p = props(v);
+    let settings_read = described(
+        v,
+        &[
+            "vaultUri",
+            "accessPolicies",
+            "tenantId",
+            "enableSoftDelete",
+            "enablePurgeProtection",
+            "networkAcls",
+            "enableRbacAuthorization",
+        ],
+    );
     let mut unknown = Unknowns::new();
     let mut rd = Reader { props: p, unknown: &mut unknown };
     // A vault read can omit these entirely; the catalog's defaults apply.
@@ -122,7 +134,9 @@ fn vault(
         location: str_at(v, &["location"]).map(normalise_location),
         origin: r.origin.clone(),
         exists: Some(true),
-        described: true,
+        // A vault from a generic resource listing exists, but its settings were not read.
+        described: settings_read,
+        unreadable: (!settings_read).then(|| NOT_DESCRIBED.to_string()),
         soft_delete,
         purge_protection,
         rbac,
@@ -190,6 +204,8 @@ fn arm_key(r: &RawResource) -> Key {
     let p = props(v);
     let mut unknown = Unknowns::new();
     let mut rd = Reader { props: p, unknown: &mut unknown };
+    // A key without its attributes (a generic listing) cannot be judged: no default stands in.
+    let attributes_read = matches!(field(p, &["attributes"]), Field::Value(Value::Object(_)));
     let enabled = Some(rd.boolean("enabled", &["attributes", "enabled"], true));
     let exp = rd.time("exp", &["attributes", "exp"]);
     let nbf = rd.time("nbf", &["attributes", "nbf"]);
@@ -221,6 +237,7 @@ fn arm_key(r: &RawResource) -> Key {
         id: str_at(v, &["id"]).map(str::to_string),
         origin: r.origin.clone(),
         exists: Some(true),
+        unreadable: (!attributes_read).then(|| NOT_DESCRIBED.to_string()),
         kty,
         key_size,
         enabled,
@@ -303,7 +320,7 @@ fn rotates(policy: &Value) -> bool {
 
 /// Marks each vault with the CMK registries whose key it holds. The KV rules read `audited`: a vault
 /// holding a scanned registry's key is audited even when it could not be read (its results are then
-/// unknown, never a silent pass); with `all_vaults`, every vault that was read is audited too.
+/// unknown, never a silent pass); with `all_vaults`, every vault a source saw is audited too.
 pub fn link_registries(inv: &mut Inventory, options: &NormaliseOptions) {
     for reg in &inv.registries {
         if reg.encryption.status != "enabled" {
@@ -319,6 +336,8 @@ pub fn link_registries(inv: &mut Inventory, options: &NormaliseOptions) {
         }
     }
     for vault in inv.vaults.values_mut() {
-        vault.audited = !vault.cmk_registries.is_empty() || (options.all_vaults && vault.described);
+        // With --all-vaults, a vault that a source saw is audited even when its settings were not read:
+        // its results are then unknown, which says more than leaving it out.
+        vault.audited = !vault.cmk_registries.is_empty() || (options.all_vaults && vault.exists == Some(true));
     }
 }
