@@ -37,10 +37,6 @@ pub enum Body {
 }
 
 impl RawResource {
-    pub fn parsed(value: Value, origin: Option<Origin>) -> Self {
-        RawResource { body: Body::Parsed(value), origin }
-    }
-
     /// The resource as JSON. Raw text was validated when it was read, so parsing it cannot fail.
     pub fn value(&self) -> Cow<'_, Value> {
         match &self.body {
