@@ -542,3 +542,20 @@ fn a_full_read_is_not_replaced_by_a_later_listing_of_the_same_resource() {
         .clone();
     assert_eq!(crappprod["status"], "fail", "the admin user seen in small.json still counts");
 }
+
+#[test]
+fn an_unresolved_value_makes_the_rules_that_read_it_unknown() {
+    let text = r#"[{"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/crtemplated",
+        "type": "Microsoft.ContainerRegistry/registries", "name": "crtemplated", "sku": {"name": "Premium"},
+        "properties": {"adminUserEnabled": {"$unresolved": "[parameters('adminEnabled')]"}, "publicNetworkAccess": "Disabled"}}]"#;
+    let out = acr_audit()
+        .write("templated.json", text)
+        .args(["scan", "--snapshot", "templated.json", "--select", "ACR002,ACR007", "--format", "json"])
+        .run();
+    let report = json(&out);
+    let results = report["results"].as_array().unwrap();
+    let acr007 = results.iter().find(|r| r["rule"] == "ACR007").unwrap();
+    assert_eq!(acr007["status"], "unknown");
+    assert!(acr007["message"].as_str().unwrap().contains("parameters('adminEnabled')"), "{acr007}");
+    assert_eq!(results.iter().find(|r| r["rule"] == "ACR002").unwrap()["status"], "pass");
+}
