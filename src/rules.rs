@@ -135,12 +135,14 @@ pub fn load(extra_dirs: &[impl AsRef<Path>]) -> Result<RuleSet, Error> {
         }
         let rule = parse_rule(source, builtin)?;
         if !codes.insert(rule.code().to_string()) {
-            return Err(Error::rule(&rule.source.path, 1, format!("rule code {} is already taken", rule.code())));
+            let line = line_of_field(&rule.source.text, "code:");
+            return Err(Error::rule(&rule.source.path, line, format!("rule code {} is already taken", rule.code())));
         }
         if !names.insert(rule.meta.custom.name.clone()) {
+            let line = line_of_field(&rule.source.text, "name:");
             return Err(Error::rule(
                 &rule.source.path,
-                1,
+                line,
                 format!("rule name {} is already taken", rule.meta.custom.name),
             ));
         }
@@ -148,6 +150,11 @@ pub fn load(extra_dirs: &[impl AsRef<Path>]) -> Result<RuleSet, Error> {
     }
     set.rules.sort_by(|a, b| a.code().cmp(b.code()));
     Ok(set)
+}
+
+/// The line of a METADATA field (`#   code: ACR007`), for errors about its value.
+fn line_of_field(text: &str, field: &str) -> usize {
+    text.lines().position(|l| l.trim_start_matches(['#', ' ']).starts_with(field)).map_or(1, |i| i + 1)
 }
 
 fn collect_builtin(dir: &Dir<'static>, out: &mut Vec<(Source, bool)>) {

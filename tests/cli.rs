@@ -292,7 +292,7 @@ fn bad_custom_rules_are_refused_with_file_and_line() {
     let cases: Vec<(String, &str)> = vec![
         (CUSTOM_RULE.replace("some r in lib.registries]", "some r in lib.registries"), "org001.rego"),
         (CUSTOM_RULE.replace("#   severity: medium\n", ""), "missing field `severity`"),
-        (CUSTOM_RULE.replace("ORG001", "ACR007"), "already taken"),
+        (CUSTOM_RULE.replace("ORG001", "ACR007"), "org001.rego:5: rule code ACR007 is already taken"),
         (CUSTOM_RULE.replace("#   name: registry-outside-japan", "#   name: Registry Outside"), "kebab-case"),
         (CUSTOM_RULE.replace("\"pass\", \"pass\"", "\"pass\", \"passed\""), "message id \"passed\""),
         (
