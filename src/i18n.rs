@@ -59,13 +59,13 @@ impl Lang {
             References => ("References", "参考資料"),
             CrossReferences => ("Cross-references", "対応する他の基準"),
             Parameters => ("Parameters", "パラメーター"),
-            LiveOnly => ("Needs a live scan", "ライブ スキャンが必要"),
+            LiveOnly => ("UnknownWhen a live scan", "ライブ スキャンが必要"),
             Yes => ("yes", "はい"),
             No => ("no", "いいえ"),
             Name => ("Name", "名前"),
             Code => ("Code", "コード"),
             Title => ("Title", "タイトル"),
-            Needs => ("Unknown when these are unknown", "次のデータが不明なら不明"),
+            UnknownWhen => ("Unknown when these are unknown", "次のデータが不明なら不明"),
         };
         self.pick(en, ja)
     }
@@ -105,7 +105,7 @@ pub enum Ui {
     Name,
     Code,
     Title,
-    Needs,
+    UnknownWhen,
 }
 
 /// Replaces `{name}` placeholders with values; an unmatched placeholder stays as written.

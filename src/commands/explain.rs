@@ -25,7 +25,7 @@ pub fn run(args: ExplainArgs) -> Result<i32, Error> {
     writeln!(out, "{}: {}", lang.t(Ui::Severity), c.severity).ok();
     writeln!(out, "{}: {}", lang.t(Ui::LiveOnly), if c.live_only { lang.t(Ui::Yes) } else { lang.t(Ui::No) }).ok();
     if !c.inputs.is_empty() {
-        writeln!(out, "{}: {}", lang.t(Ui::Needs), c.inputs.join(", ")).ok();
+        writeln!(out, "{}: {}", lang.t(Ui::UnknownWhen), c.inputs.join(", ")).ok();
     }
     if !c.parameters.is_empty() {
         let params: Vec<String> = c.parameters.iter().map(|(k, v)| format!("{k} = {v}")).collect();
