@@ -59,7 +59,7 @@ impl Lang {
             References => ("References", "参考資料"),
             CrossReferences => ("Cross-references", "対応する他の基準"),
             Parameters => ("Parameters", "パラメーター"),
-            LiveOnly => ("UnknownWhen a live scan", "ライブ スキャンが必要"),
+            LiveOnly => ("Needs a live scan", "ライブ スキャンが必要"),
             Yes => ("yes", "はい"),
             No => ("no", "いいえ"),
             Name => ("Name", "名前"),
