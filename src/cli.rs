@@ -25,6 +25,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Show a rule's full text and remediation
     Explain(ExplainArgs),
+    /// Read the estate from Azure and write it as a snapshot, for evidence and offline scans
+    Collect(CollectArgs),
 }
 
 #[derive(Debug, Args)]
@@ -42,7 +44,7 @@ pub struct ScanArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Inputs")]
 pub struct InputArgs {
-    /// An offline input: an acr-audit snapshot, or ARM JSON as `az ... -o json` prints it (repeatable; files are merged)
+    /// An offline input instead of Azure: an acr-audit snapshot, or ARM JSON as `az ... -o json` prints it (repeatable; files are merged)
     #[arg(long, value_name = "FILE")]
     pub snapshot: Vec<PathBuf>,
     /// Apply the vault rules (KV…) to every vault in the input, not only those holding a scanned registry's key
@@ -51,9 +53,50 @@ pub struct InputArgs {
     /// Evaluate as of this moment instead of now (RFC 3339 or YYYY-MM-DD), for reproducible audits
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<String>,
-    /// The cloud whose private DNS zone names apply
+    #[command(flatten)]
+    pub azure: AzureArgs,
+}
+
+/// Where and how a live scan reads Azure.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Azure")]
+pub struct AzureArgs {
+    /// The cloud: its Resource Manager and sign-in endpoints, and its private DNS zone names
     #[arg(long, value_enum, default_value_t = Cloud::Public)]
     pub cloud: Cloud,
+    /// Scan only this subscription ID (repeatable, comma-separated) [default: every enabled subscription the identity can see]
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub subscription: Vec<String>,
+    /// Resource Manager endpoint, overriding the cloud's (AZURE_AUTHORITY_HOST likewise overrides the sign-in host)
+    #[arg(long, value_name = "URL", env = "ACR_AUDIT_ARM_ENDPOINT")]
+    pub arm_endpoint: Option<String>,
+    /// Requests in flight at most (across all subscriptions)
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// Give up on one attempt of a request after this many seconds (it is retried 3 times)
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub request_timeout: f64,
+    /// Do not wait longer than this for a throttled (429) request: its resources are reported as not seen
+    #[arg(long, value_name = "SECONDS", default_value_t = 300.0)]
+    pub max_retry_wait: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub azure: AzureArgs,
+    /// Read every vault in depth, not only those holding a registry's key (what `scan --all-vaults` needs)
+    #[arg(long)]
+    pub all_vaults: bool,
+    /// Write the snapshot to this file instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// No progress or warnings on stderr
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Log every request (method, path, status, time; never a token) on stderr
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -64,6 +107,30 @@ pub enum Cloud {
 }
 
 impl Cloud {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cloud::Public => "public",
+            Cloud::China => "china",
+            Cloud::Usgov => "usgov",
+        }
+    }
+
+    pub fn arm_endpoint(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://management.azure.com",
+            Cloud::China => "https://management.chinacloudapi.cn",
+            Cloud::Usgov => "https://management.usgovcloudapi.net",
+        }
+    }
+
+    pub fn authority_host(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://login.microsoftonline.com",
+            Cloud::China => "https://login.chinacloudapi.cn",
+            Cloud::Usgov => "https://login.microsoftonline.us",
+        }
+    }
+
     pub fn registry_dns_zone(self) -> &'static str {
         match self {
             Cloud::Public => "privatelink.azurecr.io",
@@ -122,6 +189,9 @@ pub struct OutputArgs {
     /// No progress or warnings on stderr
     #[arg(short, long)]
     pub quiet: bool,
+    /// Log every ARM request of a live scan (method, path, status, time; never a token) on stderr
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

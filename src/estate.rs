@@ -36,6 +36,16 @@ pub enum Body {
     Raw(Box<serde_json::value::RawValue>),
 }
 
+/// Written out as the JSON it holds (the snapshot `collect` writes).
+impl Serialize for Body {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Body::Parsed(v) => v.serialize(s),
+            Body::Raw(raw) => raw.serialize(s),
+        }
+    }
+}
+
 impl RawResource {
     /// The resource as JSON. Raw text was validated when it was read, so parsing it cannot fail.
     pub fn value(&self) -> Cow<'_, Value> {

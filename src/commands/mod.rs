@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
+mod collect;
 mod explain;
 mod list_rules;
+mod live;
 mod scan;
 
 use crate::cli::{Cli, Command};
@@ -14,6 +16,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Scan(args) => scan::run(args),
         Command::Rules(args) => list_rules::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Collect(args) => collect::run(args),
     }
 }
 

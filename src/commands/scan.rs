@@ -1,6 +1,6 @@
 //! `acr-audit scan`: sources → inventory → rules → report → output → exit code.
 
-use super::resolve_lang;
+use super::{live, resolve_lang};
 use crate::cli::ScanArgs;
 use crate::config;
 use crate::engine::{self, Context};
@@ -11,7 +11,7 @@ use crate::output::{Format, json, sarif, table};
 use crate::report::{self, Gate};
 use crate::rules::{self, Rule};
 use crate::severity::Severity;
-use crate::sources::snapshot;
+use crate::sources::{live as source, snapshot};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -44,27 +44,35 @@ pub fn run(args: ScanArgs) -> Result<i32, Error> {
         .filter(|r| !ignore.iter().any(|s| r.code().starts_with(s.as_str())))
         .collect();
 
-    if args.inputs.snapshot.is_empty() {
-        return Err(Error::usage(
-            "no input given",
-            "scan an offline snapshot with --snapshot FILE (e.g. `az acr list -o json > acr.json`)",
-        ));
-    }
+    let all_vaults = args.inputs.all_vaults || cfg.all_vaults.unwrap_or(false);
     let mut estate = RawEstate::default();
     let mut files = Vec::new();
-    for path in &args.inputs.snapshot {
-        estate.merge(snapshot::load_file(path)?);
-        files.push(path.display().to_string());
+    if args.inputs.snapshot.is_empty() {
+        // No file given: read Azure.
+        let options = live::options(&args.inputs.azure, all_vaults, args.output.quiet, args.output.verbose)?;
+        let (walked, cost) = source::collect(&options)?;
+        live::summarise(&cost, walked.estate.gaps.len(), args.output.quiet);
+        estate = walked.estate;
+    } else {
+        if !args.inputs.azure.subscription.is_empty() {
+            return Err(Error::usage(
+                "--subscription selects what a live scan reads; it cannot filter a --snapshot",
+                "drop --snapshot to scan Azure, or drop --subscription to scan the file",
+            ));
+        }
+        for path in &args.inputs.snapshot {
+            estate.merge(snapshot::load_file(path)?);
+            files.push(path.display().to_string());
+        }
     }
 
-    let all_vaults = args.inputs.all_vaults || cfg.all_vaults.unwrap_or(false);
     let inventory = normalise(&estate, &NormaliseOptions { all_vaults });
     drop(estate);
     let params = parameters(&selected, &cfg.parameters);
     let context = Context {
         now: as_of,
         params: params.clone(),
-        private_dns_zone: args.inputs.cloud.registry_dns_zone().to_string(),
+        private_dns_zone: args.inputs.azure.cloud.registry_dns_zone().to_string(),
     };
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let timeout = Duration::try_from_secs_f64(args.selection.rule_timeout).map_err(|_| {

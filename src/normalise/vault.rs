@@ -68,6 +68,17 @@ pub fn vaults(
     }
     for gap in gaps {
         let scope = gap.scope.to_ascii_lowercase();
+        // A vault known only by its URI (a live scan could not find it in any readable subscription).
+        if let Some(host) = scope.strip_prefix("https://").filter(|h| !h.contains('/')) {
+            let name = host.split('.').next().unwrap_or(host);
+            placeholder(&mut out, name).unreadable = Some(gap.reason.clone());
+            continue;
+        }
+        // Only a gap on the vault itself or on one of its keys; one on a list that hangs off the vault
+        // (its diagnostic settings, its role assignments) says nothing about the vault's own settings.
+        if scope.split("/vaults/").nth(1).is_some_and(|rest| rest.contains("/providers/")) {
+            continue;
+        }
         if let Some(vault_name) = segment_after(&scope, "vaults") {
             let vault = placeholder(&mut out, vault_name);
             match segment_after(&scope, "keys") {

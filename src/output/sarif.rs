@@ -27,7 +27,24 @@ struct Log<'a> {
 struct Run<'a> {
     tool: Tool<'a>,
     automation_details: AutomationDetails,
+    invocations: Vec<Invocation>,
     results: Vec<SarifResult<'a>>,
+}
+
+/// The run itself: what could not be read is said here, as warnings, so that a SARIF consumer sees
+/// that the results are incomplete even when no result mentions it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
 }
 
 #[derive(Serialize)]
@@ -178,6 +195,18 @@ pub fn render(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<
                 },
             },
             automation_details: AutomationDetails { id: "acr-audit/".into() },
+            invocations: vec![Invocation {
+                execution_successful: true,
+                tool_execution_notifications: report
+                    .inputs
+                    .gaps
+                    .iter()
+                    .map(|g| Notification {
+                        level: "warning",
+                        message: Text { text: format!("{}: {}: {}", lang.t(Ui::NotSeen), g.scope, g.reason) },
+                    })
+                    .collect(),
+            }],
             results,
         }],
     };

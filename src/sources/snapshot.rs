@@ -41,6 +41,40 @@ pub struct SnapshotGap {
     pub reason: String,
 }
 
+/// What `collect` writes: the estate as read, with its provenance.
+#[derive(Serialize)]
+struct SnapshotOut<'a> {
+    schema_version: &'static str,
+    collected_at: String,
+    cloud: &'a str,
+    subscriptions: &'a [Value],
+    resources: Vec<&'a Body>,
+    not_found: &'a [String],
+    gaps: &'a [Gap],
+    coverage: &'a Coverage,
+}
+
+/// Writes an estate in the snapshot format (`docs/snapshot-format.md`), one resource after another.
+pub fn write(
+    estate: &RawEstate,
+    subscriptions: &[Value],
+    cloud: &str,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let snapshot = SnapshotOut {
+        schema_version: SNAPSHOT_VERSION,
+        collected_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        cloud,
+        subscriptions,
+        resources: estate.resources.iter().map(|r| &r.body).collect(),
+        not_found: &estate.not_found,
+        gaps: &estate.gaps,
+        coverage: &estate.coverage,
+    };
+    serde_json::to_writer_pretty(&mut *out, &snapshot)?;
+    out.write_all(b"\n")
+}
+
 pub fn load_file(path: &Path) -> Result<RawEstate, Error> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
