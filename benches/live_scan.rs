@@ -37,8 +37,19 @@ fn main() {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
     println!(
-        "{:>6} {:>10} {:>7} {:>9} {:>9} {:>9} {:>7} {:>6} {:>6} {:>6} {:>9}",
-        "subs", "registries", "vaults", "requests", "floor s", "time s", "ratio", "429s", "early", "conns", "peak MiB"
+        "{:>6} {:>10} {:>7} {:>9} {:>9} {:>9} {:>7} {:>6} {:>6} {:>9} {:>9} {:>9}",
+        "subs",
+        "registries",
+        "vaults",
+        "requests",
+        "floor s",
+        "time s",
+        "ratio",
+        "429s",
+        "early",
+        "max conns",
+        "opened",
+        "peak MiB"
     );
     for subs in sizes {
         let (estate, registries, vaults) = tenant(subs);
@@ -62,12 +73,13 @@ fn main() {
         let bucket_bound = per_sub.values().map(|&n| n.saturating_sub(250) as f64 / 25.0).fold(0.0, f64::max);
         let floor = (arm.len() as f64 * latency / CONCURRENCY as f64).max(bucket_bound).max(CHAIN * latency);
         println!(
-            "{subs:>6} {registries:>10} {vaults:>7} {:>9} {floor:>9.2} {secs:>9.2} {:>7.3} {:>6} {:>6} {:>6} {:>9.1}",
+            "{subs:>6} {registries:>10} {vaults:>7} {:>9} {floor:>9.2} {secs:>9.2} {:>7.3} {:>6} {:>6} {:>9} {:>9} {:>9.1}",
             arm.len(),
             secs / floor,
             stats.throttled,
             stats.early,
             stats.max_open_connections,
+            stats.connections_accepted,
             peak_kib as f64 / 1024.0
         );
     }

@@ -47,11 +47,17 @@ pub struct RuleResult {
     pub path: String,
     #[serde(default)]
     pub observed: serde_json::Value,
-    #[serde(default)]
-    pub args: BTreeMap<String, serde_json::Value>,
+    /// Sorted by name. A list, not a map: a rule's results are kept for every class of registries
+    /// until the report is written, and a small map costs several times as much.
+    #[serde(default, deserialize_with = "sorted_entries")]
+    pub args: Vec<(String, serde_json::Value)>,
     /// Set by the engine when an input the rule reads was unknown: `(field, reason)`.
     #[serde(skip)]
     pub unknown_input: Option<(String, String)>,
+}
+
+fn sorted_entries<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<(String, serde_json::Value)>, D::Error> {
+    Ok(BTreeMap::<String, serde_json::Value>::deserialize(d)?.into_iter().collect())
 }
 
 /// A result and the resources it holds for: indices into [`Subjects`] of the rule's resource kind.
@@ -309,6 +315,10 @@ fn build_engine(set: &RuleSet, options: &Options) -> Result<regorus::Engine, Err
     Ok(engine)
 }
 
+/// Registry classes per evaluation: large enough that the per-evaluation cost is negligible, small
+/// enough that a 10,000-registry estate is never converted for the interpreter all at once.
+const BATCH: usize = 1000;
+
 fn run_rule(
     engine: &mut regorus::Engine,
     base: &regorus::Value,
@@ -318,41 +328,57 @@ fn run_rule(
 ) -> Result<Vec<Outcome>, Error> {
     let path = &rule.source.path;
     let kind = rule.meta.custom.resource;
-    // Registry rules see their classes' representatives; vault rules see every audited vault.
-    let (ids, mut members): (Vec<String>, Vec<Vec<usize>>) = match kind {
+    // Registry rules see their classes' representatives, in batches (a rule judges each registry on its
+    // own, rules/README.md): the converted input of one batch is all that is held at a time. Vault
+    // rules see every audited vault.
+    let evaluate = |engine: &mut regorus::Engine,
+                    registries: regorus::Value|
+     -> Result<Vec<serde_json::Value>, Error> {
+        let mut input = base.clone();
+        if let Ok(obj) = input.as_object_mut() {
+            obj.insert(regorus::Value::from("registries"), registries);
+        }
+        engine.set_input(input);
+        let started = std::time::Instant::now();
+        let value = engine.eval_rule(format!("data.{}.results", rule.package)).map_err(|e| {
+            Error::rule(
+                path,
+                1,
+                format!("rule {} failed or was stopped after {:.1?}: {e}", rule.code(), started.elapsed()),
+            )
+        })?;
+        match serde_json::to_value(&value).map_err(|e| Error::rule(path, 1, format!("results are not JSON: {e}")))? {
+            serde_json::Value::Array(items) => Ok(items),
+            json => Err(Error::rule(
+                path,
+                1,
+                format!("`results` must be an array with one result per resource, found {}", short(&json)),
+            )),
+        }
+    };
+    let (ids, mut members, items): (Vec<String>, Vec<Vec<usize>>, Vec<serde_json::Value>) = match kind {
         ResourceKind::Registry => {
             let (reps, members) = classes(prepared, rule);
             let ids = reps.iter().map(|r| r["id"].as_str().unwrap_or_default().to_ascii_lowercase()).collect();
-            let mut input = base.clone();
-            if let Ok(obj) = input.as_object_mut() {
-                obj.insert(regorus::Value::from("registries"), regorus::Value::from(serde_json::Value::Array(reps)));
+            let mut items = Vec::with_capacity(reps.len());
+            let mut reps = reps.into_iter().peekable();
+            // At least one evaluation, so that a rule that fails at run time says so on any input.
+            loop {
+                let batch: Vec<serde_json::Value> = reps.by_ref().take(BATCH).collect();
+                items.extend(evaluate(engine, regorus::Value::from(serde_json::Value::Array(batch)))?);
+                if reps.peek().is_none() {
+                    break;
+                }
             }
-            engine.set_input(input);
-            (ids, members)
+            (ids, members, items)
         }
         ResourceKind::Vault => {
             // A vault rule reads the vaults (each names the registries that use it, `cmk_registries`);
             // converting every registry for it would cost more than the rule.
-            let mut input = base.clone();
-            if let Ok(obj) = input.as_object_mut() {
-                obj.insert(regorus::Value::from("registries"), regorus::Value::new_array());
-            }
-            engine.set_input(input);
+            let items = evaluate(engine, regorus::Value::new_array())?;
             let ids = subjects.vaults.iter().map(|v| v.id.to_ascii_lowercase()).collect();
-            (ids, (0..subjects.vaults.len()).map(|i| vec![i]).collect())
+            (ids, (0..subjects.vaults.len()).map(|i| vec![i]).collect(), items)
         }
-    };
-    let started = std::time::Instant::now();
-    let value = engine.eval_rule(format!("data.{}.results", rule.package)).map_err(|e| {
-        Error::rule(path, 1, format!("rule {} failed or was stopped after {:.1?}: {e}", rule.code(), started.elapsed()))
-    })?;
-    let json = serde_json::to_value(&value).map_err(|e| Error::rule(path, 1, format!("results are not JSON: {e}")))?;
-    let serde_json::Value::Array(items) = json else {
-        return Err(Error::rule(
-            path,
-            1,
-            format!("`results` must be an array with one result per resource, found {}", short(&json)),
-        ));
     };
     let position: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
     let mut seen = vec![false; ids.len()];
@@ -391,6 +417,8 @@ fn run_rule(
                 format!("rule {} emitted more than one result for {}", rule.code(), r.resource),
             ));
         }
+        // The class ID has served its purpose; the result is kept until the report is written.
+        r.resource = String::new();
         let resources = std::mem::take(&mut members[at]);
         // Unknown is never a pass: an input the rule reads that could not be determined decides.
         // (The unknown map is part of every class's projection, so one member speaks for all.)

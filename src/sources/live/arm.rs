@@ -8,8 +8,22 @@ use crate::error::Error;
 use azure_core::auth::TokenCredential;
 use azure_core::headers::AUTHORIZATION;
 use azure_core::{ClientOptions, Context, Method, Pipeline, Request, RetryOptions, TransportOptions, Url};
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use std::sync::Arc;
+
+/// A resource as ARM sent it: kept as text until the normaliser reads it (a parsed tree costs several
+/// times the memory, and a tenant has tens of thousands of resources).
+pub type Json = Box<RawValue>;
+
+/// One page of an ARM list.
+#[derive(Deserialize)]
+struct Page {
+    #[serde(default)]
+    value: Vec<Json>,
+    #[serde(default, rename = "nextLink")]
+    next_link: Option<String>,
+}
 
 /// Pinned API versions (docs/live-scan.md): recent GA versions that carry every field the rules read.
 pub mod api {
@@ -123,32 +137,29 @@ impl Arm {
         url
     }
 
-    async fn get_url(&self, url: Url) -> Result<Value, Failure> {
+    async fn get_url(&self, url: Url) -> Result<bytes::Bytes, Failure> {
         let mut request = Request::new(url, Method::Get);
         let token = self.transport.token().await.map_err(|e| Failure::from_azure(&e))?;
         request.insert_header(AUTHORIZATION, format!("Bearer {token}"));
         let response = self.pipeline.send(&Context::new(), &mut request).await.map_err(|e| Failure::from_azure(&e))?;
-        let body = response.into_body().collect().await.map_err(|e| Failure::from_azure(&e))?;
-        parse(&body)
+        response.into_body().collect().await.map_err(|e| Failure::from_azure(&e))
     }
 
     /// One resource (or any single-object answer).
-    pub async fn get(&self, path: &str, api_version: &str) -> Result<Value, Failure> {
-        self.get_url(self.url(path, api_version, &[])).await
+    pub async fn get(&self, path: &str, api_version: &str) -> Result<Json, Failure> {
+        parse(&self.get_url(self.url(path, api_version, &[])).await?)
     }
 
     /// Every item of a list, following `nextLink`. A page that fails fails the list: a partial list
     /// would let "not found" stand for "not read".
-    pub async fn list(&self, path: &str, api_version: &str, query: &[(&str, &str)]) -> Result<Vec<Value>, Failure> {
+    pub async fn list(&self, path: &str, api_version: &str, query: &[(&str, &str)]) -> Result<Vec<Json>, Failure> {
         let mut items = Vec::new();
         let mut url = self.url(path, api_version, query);
         loop {
-            let mut page = self.get_url(url).await?;
-            if let Some(Value::Array(values)) = page.get_mut("value").map(Value::take) {
-                items.extend(values);
-            }
-            match page.get("nextLink").and_then(Value::as_str).filter(|s| !s.is_empty()) {
-                Some(next) => url = self.next_link(next)?,
+            let page: Page = parse(&self.get_url(url).await?)?;
+            items.extend(page.value);
+            match page.next_link.filter(|s| !s.is_empty()) {
+                Some(next) => url = self.next_link(&next)?,
                 None => return Ok(items),
             }
         }
@@ -175,7 +186,7 @@ impl Arm {
     }
 
     /// A registry read through `azure_mgmt_containerregistry`'s client, as raw JSON.
-    pub async fn registry(&self, subscription: &str, group: &str, name: &str) -> Result<Value, Failure> {
+    pub async fn registry(&self, subscription: &str, group: &str, name: &str) -> Result<Json, Failure> {
         let response = self
             .registries
             .registries_client()
@@ -189,7 +200,7 @@ impl Arm {
     }
 }
 
-fn parse(body: &[u8]) -> Result<Value, Failure> {
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Failure> {
     serde_json::from_slice(body).map_err(|e| Failure {
         status: None,
         code: None,

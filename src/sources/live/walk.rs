@@ -15,12 +15,13 @@
 //! Every failure becomes a `gap` (what, and ARM's reason) or, for a 404, a `not_found` entry, and the
 //! scan goes on. What was listed in full goes to `coverage`.
 
-use super::arm::{Arm, Failure, api};
+use super::arm::{Arm, Failure, Json, api};
 use super::monitor::Monitor;
 use crate::estate::{Body, Coverage, RawEstate, RawResource};
 use crate::inventory::Gap;
 use crate::normalise::ids::{parse_key_uri, segment_after};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::sync::atomic::Ordering;
@@ -48,7 +49,7 @@ const SCANNED_STATES: [&str; 3] = ["enabled", "warned", "pastdue"];
 
 #[derive(Default)]
 struct Found {
-    resources: Vec<Value>,
+    resources: Vec<Json>,
     not_found: Vec<String>,
     gaps: Vec<Gap>,
     coverage: Coverage,
@@ -63,7 +64,7 @@ struct Walk {
     /// shared by several registries or vaults is read once.
     seen: Mutex<HashSet<String>>,
     /// Vaults listed so far: lower-case name → the vault as listed.
-    vaults: Mutex<BTreeMap<String, Value>>,
+    vaults: Mutex<BTreeMap<String, Json>>,
     /// Key identifiers of the registries read.
     key_uris: Mutex<BTreeSet<String>>,
     /// Subscriptions whose vaults could not be listed, with ARM's reason.
@@ -75,7 +76,7 @@ impl Walk {
         self.found.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn add(&self, resource: Value) {
+    fn add(&self, resource: Json) {
         self.monitor.counters.resources.fetch_add(1, Ordering::Relaxed);
         self.lock().resources.push(resource);
     }
@@ -94,7 +95,7 @@ impl Walk {
     }
 
     /// A read whose 404 means "it does not exist" and whose other failures are gaps.
-    async fn read(&self, id: &str, api_version: &str) -> Option<Value> {
+    async fn read(&self, id: &str, api_version: &str) -> Option<Json> {
         match self.arm.get(id, api_version).await {
             Ok(v) => Some(v),
             Err(f) if f.is_not_found() => {
@@ -121,6 +122,7 @@ pub async fn walk(arm: Arm, plan: Plan, monitor: Arc<Monitor>) -> Result<Walked,
     });
 
     let listed = walk.arm.list("/subscriptions", api::SUBSCRIPTIONS, &[]).await;
+    let listed = listed.map(|subs| subs.iter().map(|s| parsed(s)).collect::<Vec<Value>>());
     let (subscriptions, targets) = match (listed, plan.subscriptions.is_empty()) {
         (Ok(subs), true) => {
             let targets = subs
@@ -172,9 +174,9 @@ pub async fn walk(arm: Arm, plan: Plan, monitor: Arc<Monitor>) -> Result<Walked,
 
     // 4: the audited vaults in depth.
     let mut tasks = JoinSet::new();
-    let all: Vec<Value> = walk.vaults.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
-    for vault in all {
-        let name = text(&vault, "name").to_ascii_lowercase();
+    let all: Vec<(String, Json)> =
+        walk.vaults.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    for (name, vault) in all {
         let keys = audited.get(&name).cloned();
         if keys.is_none() && !plan.all_vaults {
             continue;
@@ -230,10 +232,10 @@ async fn subscription(w: Arc<Walk>, sub: String) {
     w.monitor.tick();
 }
 
-fn remember_vaults(w: &Walk, vaults: Vec<Value>) {
+fn remember_vaults(w: &Walk, vaults: Vec<Json>) {
     let mut index = w.vaults.lock().unwrap_or_else(|e| e.into_inner());
     for v in vaults {
-        let name = text(&v, "name").to_ascii_lowercase();
+        let name = text(&parsed(&v), "name").to_ascii_lowercase();
         if !name.is_empty() && !index.contains_key(&name) {
             w.add(v.clone());
             index.insert(name, v);
@@ -242,15 +244,15 @@ fn remember_vaults(w: &Walk, vaults: Vec<Value>) {
 }
 
 /// One registry: read it, then everything hanging off it, at once.
-async fn registry(w: Arc<Walk>, listed: Value) {
-    let id = text(&listed, "id").to_string();
+async fn registry(w: Arc<Walk>, listed: Json) {
+    let id = text(&parsed(&listed), "id").to_string();
     let (Some(sub), Some(group), Some(name)) =
         (segment_after(&id, "subscriptions"), segment_after(&id, "resourceGroups"), segment_after(&id, "registries"))
     else {
         w.add(listed);
         return;
     };
-    let reg = match w.arm.registry(sub, group, name).await {
+    let raw = match w.arm.registry(sub, group, name).await {
         Ok(v) => v,
         // Deleted between the list and the read: it no longer exists, so it is not audited.
         Err(f) if f.is_not_found() => {
@@ -260,6 +262,7 @@ async fn registry(w: Arc<Walk>, listed: Value) {
         // The list's copy is a full read too (same API version); it stands in.
         Err(_) => listed,
     };
+    let reg = parsed(&raw);
     if let Some(uri) = reg.pointer("/properties/encryption/keyVaultProperties/keyIdentifier").and_then(Value::as_str) {
         w.key_uris.lock().unwrap_or_else(|e| e.into_inner()).insert(uri.to_string());
     }
@@ -274,7 +277,8 @@ async fn registry(w: Arc<Walk>, listed: Value) {
                 .collect()
         })
         .unwrap_or_default();
-    w.add(reg);
+    drop(reg);
+    w.add(raw);
     tokio::join!(
         diagnostic_settings(&w, &id),
         each(&endpoints, |pe| private_endpoint(&w, pe)),
@@ -387,7 +391,7 @@ async fn locate_vaults(
             });
         }
         while let Some(Ok(listed)) = tasks.join_next().await {
-            for d in listed.unwrap_or_default() {
+            for d in listed.unwrap_or_default().iter().map(|d| parsed(d)) {
                 if let Some(vault_id) = d.pointer("/properties/vaultId").and_then(Value::as_str) {
                     deleted.insert(text(&d, "name").to_ascii_lowercase(), vault_id.to_string());
                 }
@@ -427,7 +431,8 @@ async fn locate_vaults(
 
 /// An audited vault: diagnostic settings, RBAC role assignments (and the definitions they name),
 /// private endpoints, and the registries' keys in it.
-async fn vault_in_depth(w: Arc<Walk>, vault: Value, keys: BTreeMap<String, BTreeSet<String>>) {
+async fn vault_in_depth(w: Arc<Walk>, vault: Json, keys: BTreeMap<String, BTreeSet<String>>) {
+    let vault = parsed(&vault);
     let id = text(&vault, "id").to_string();
     let rbac = vault.pointer("/properties/enableRbacAuthorization").and_then(Value::as_bool).unwrap_or(false);
     let endpoints = private_endpoint_ids(&vault);
@@ -465,8 +470,9 @@ async fn role_assignments(w: &Walk, vault_id: &str) {
         Ok(assignments) => {
             let definitions: BTreeSet<String> = assignments
                 .iter()
-                .filter_map(|a| a.pointer("/properties/roleDefinitionId").and_then(Value::as_str))
-                .map(str::to_string)
+                .filter_map(|a| {
+                    parsed(a).pointer("/properties/roleDefinitionId").and_then(Value::as_str).map(str::to_string)
+                })
                 .collect();
             for a in assignments {
                 w.add(a);
@@ -492,15 +498,28 @@ fn unlisted_subscriptions(w: &Walk) -> BTreeSet<String> {
     w.unlisted_vaults.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect()
 }
 
+/// A resource's JSON, parsed to read the fields that say what to read next. ARM's text was checked
+/// to be JSON when it arrived, so this cannot fail.
+fn parsed(raw: &RawValue) -> Value {
+    serde_json::from_str(raw.get()).unwrap_or_default()
+}
+
 fn text<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
 /// The collection as the normaliser (and the snapshot file) take it, in a stable order.
 fn estate(found: Found) -> RawEstate {
-    let mut resources = found.resources;
-    resources.sort_by_cached_key(|r| text(r, "id").to_ascii_lowercase());
-    resources.dedup_by(|a, b| text(a, "id").eq_ignore_ascii_case(text(b, "id")));
+    let mut resources: Vec<(String, RawResource)> = found
+        .resources
+        .into_iter()
+        .map(|raw| {
+            let r = RawResource { body: Body::Raw(raw), origin: None };
+            (r.peek().id.unwrap_or_default().to_ascii_lowercase(), r)
+        })
+        .collect();
+    resources.sort_by(|a, b| a.0.cmp(&b.0));
+    resources.dedup_by(|a, b| a.0 == b.0);
     let sorted = |mut v: Vec<String>| {
         v.sort_by_key(|s| s.to_ascii_lowercase());
         v.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
@@ -509,7 +528,7 @@ fn estate(found: Found) -> RawEstate {
     let mut gaps = found.gaps;
     gaps.sort_by_key(|g| g.scope.to_ascii_lowercase());
     RawEstate {
-        resources: resources.into_iter().map(|r| RawResource { body: Body::Parsed(r), origin: None }).collect(),
+        resources: resources.into_iter().map(|(_, r)| r).collect(),
         not_found: sorted(found.not_found),
         gaps,
         coverage: Coverage {
