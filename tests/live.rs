@@ -343,3 +343,133 @@ fn subscriptions_are_chosen_by_id() {
     assert_eq!(by_name.code, 2);
     assert!(by_name.stderr.contains("not a subscription ID"), "{}", by_name.stderr);
 }
+
+/// The example estate without the resources under `prefix` (a vault and its keys, say).
+fn example_without(prefix: &str) -> Value {
+    let mut estate = example();
+    let prefix = prefix.to_ascii_lowercase();
+    estate["resources"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| !r["id"].as_str().unwrap().to_ascii_lowercase().starts_with(&prefix));
+    estate
+}
+
+fn result_of<'a>(results: &'a [Value], rule: &str, registry: &str) -> &'a Value {
+    results
+        .iter()
+        .find(|r| r["rule"] == rule && r["resource"].as_str().unwrap().ends_with(&format!("/{registry}")))
+        .unwrap_or_else(|| panic!("no {rule} result for {registry}"))
+}
+
+#[test]
+fn a_key_in_a_subscription_outside_the_scan_is_found_there() {
+    // contoso-prod's registries keep their keys in contoso-shared-security's vaults.
+    let config = example_config(100);
+    let server = serve(&config);
+    let out = live(&server, &config)
+        .args(["scan", "--format", "json", "--as-of", AS_OF, "--subscription", "5e1a7c3d-2b4f-4a8e-9d61-0c3b7f2e8a15"])
+        .run();
+    let live = verdicts(&out.stdout);
+    let offline = offline_verdicts();
+    let prod_registries: Vec<_> = live.keys().filter(|(_, id)| id.contains("/registries/")).collect();
+    assert!(!prod_registries.is_empty());
+    for key in prod_registries {
+        assert_eq!(live.get(key), offline.get(key), "{key:?}");
+    }
+    assert!(
+        server.requests().iter().any(|r| r
+            .path
+            .starts_with("/subscriptions/2a9f6b1e-4c8d-4e3a-b7f5-91d0c6e2a4b7/providers/Microsoft.KeyVault/vaults")),
+        "the other subscription's vaults were listed"
+    );
+}
+
+#[test]
+fn a_soft_deleted_vault_breaks_the_chain_and_a_purged_one_is_unknown() {
+    let batch = "/subscriptions/5e1a7c3d-2b4f-4a8e-9d61-0c3b7f2e8a15/resourceGroups/rg-kv-batch-je/providers/Microsoft.KeyVault/vaults/kv-contoso-batch-je";
+    let orders = "/subscriptions/5e1a7c3d-2b4f-4a8e-9d61-0c3b7f2e8a15/resourceGroups/rg-kv-orders-je/providers/Microsoft.KeyVault/vaults/kv-contoso-orders-je";
+    // The batch vault was deleted (soft-deleted: ARM lists it among deleted vaults); the orders vault
+    // is gone without a trace (purged): nothing says it does not exist.
+    let mut estate = example_without(orders);
+    estate["resources"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| !r["id"].as_str().unwrap().to_ascii_lowercase().starts_with(&batch.to_ascii_lowercase()));
+    let mut estate = Estate::from_snapshot(&estate);
+    estate.add_deleted_vault(batch, "japaneast");
+    let config = example_config(100);
+    let server = ArmServer::start(estate, config.clone());
+    let out = live(&server, &config).args(["scan", "--format", "json", "--as-of", AS_OF]).run();
+    let results = results(&out.stdout);
+    let deleted = result_of(&results, "CMK004", "crcontosobatchje");
+    assert_eq!(deleted["status"], "fail", "{deleted}");
+    let purged = result_of(&results, "CMK004", "crcontosoordersje");
+    assert_eq!(purged["status"], "unknown", "{purged}");
+    assert!(purged["message"].as_str().unwrap().contains("not found in the"), "{purged}");
+}
+
+#[test]
+fn a_registry_deleted_during_the_scan_is_not_audited() {
+    let web = "/subscriptions/8c4d2e91-7f3a-4b5c-a1d0-6e9b2f4c7d38/resourceGroups/rg-acr-stg-je/providers/Microsoft.ContainerRegistry/registries/crcontosostgweb";
+    let mut config = example_config(100);
+    config.faults.push(fault(web, Match::Exact, FaultKind::NotFound, None));
+    let server = serve(&config);
+    let out = live(&server, &config).args(["scan", "--format", "json", "--as-of", AS_OF]).run();
+    assert!(!out.stdout.contains("crcontosostgweb"), "a deleted registry has no results");
+    assert!(out.stderr.contains("crcontosostgweb was deleted during the scan"), "{}", out.stderr);
+}
+
+#[test]
+fn a_long_retry_after_does_not_hold_up_the_scan() {
+    let dev = "/subscriptions/d7b3e0a4-6c2f-4f18-8e95-3a1c5b9d0f62";
+    let mut config = example_config(100);
+    config.faults.push(fault(
+        &format!("{dev}/providers/Microsoft.KeyVault/vaults"),
+        Match::Exact,
+        FaultKind::Throttle { retry_after_secs: 900 },
+        None,
+    ));
+    let server = serve(&config);
+    let started = std::time::Instant::now();
+    let out =
+        live(&server, &config).args(["scan", "--format", "json", "--as-of", AS_OF, "--max-retry-wait", "5"]).run();
+    assert!(started.elapsed() < Duration::from_secs(60), "the scan did not wait 900 s");
+    let gaps = gaps(&out.stdout);
+    assert!(gaps.iter().any(|(s, r)| s.starts_with(dev) && r.contains("429")), "{gaps:?}");
+    // Other subscriptions are read in full, and the rest of the throttled one is reported as not seen.
+    let v = verdicts(&out.stdout);
+    let offline = offline_verdicts();
+    for (key, status) in &v {
+        if !key.1.starts_with(dev) && !key.1.contains("kv-contoso-dev-je") {
+            assert_eq!(Some(status), offline.get(key), "{key:?}");
+        }
+    }
+    assert_eq!(
+        v[&(
+            "CMK004".to_string(),
+            format!(
+                "{dev}/resourcegroups/rg-acr-dev-je/providers/microsoft.containerregistry/registries/crcontosodevml"
+            )
+        )],
+        "unknown"
+    );
+}
+
+#[test]
+fn an_unreachable_resource_manager_is_a_clear_error() {
+    let config = example_config(100);
+    let server = serve(&config);
+    // Sign-in works (the loopback token endpoint), but nothing listens where ARM should be.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let out = live(&server, &config).env("ACR_AUDIT_ARM_ENDPOINT", &url).args(["scan", "--request-timeout", "1"]).run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("could not list the subscriptions") && out.stderr.contains("connection"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty());
+}

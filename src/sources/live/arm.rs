@@ -51,11 +51,15 @@ impl Failure {
         self.status == Some(404)
     }
 
-    /// The reason as reports show it; ARM's message is kept to its first sentence or so.
+    /// The reason as reports show it: ARM's message up to its first sentence's end (the rest is advice
+    /// such as "refresh your credentials"), on one line.
     pub fn reason(&self) -> String {
         let mut message: String = self.message.split_whitespace().collect::<Vec<_>>().join(" ");
-        if message.chars().count() > 240 {
-            message = message.chars().take(240).collect::<String>() + "…";
+        if let Some(end) = message.find(". ") {
+            message.truncate(end + 1);
+        }
+        if message.chars().count() > 480 {
+            message = message.chars().take(480).collect::<String>() + "…";
         }
         match (self.status, &self.code) {
             (Some(s), Some(c)) => format!("{s} {c}: {message}"),
