@@ -122,6 +122,9 @@ fn a_live_scan_gives_every_rule_the_verdict_the_snapshot_gives() {
     assert_eq!(out.code, 1, "findings trip the default gate: {}", out.stderr);
     let live = verdicts(&out.stdout);
     assert_same_verdicts(&live, &offline_verdicts());
+    // The estate's registries carry identity type `userAssigned` (lower-case u), as real ARM sends it:
+    // the SDK's typed models reject that page; the raw reading keeps every registry.
+    assert!(example().to_string().contains(r#""type":"userAssigned""#));
     // Every rule passes somewhere and fails somewhere, live too.
     for status in ["pass", "fail", "unknown"] {
         assert!(live.values().any(|s| s == status), "some result is {status}");
@@ -324,6 +327,24 @@ fn a_missing_or_wrong_credential_is_one_clear_error() {
     assert!(!wrong.stderr.contains("not-the-secret-1234"));
     assert!(wrong.stdout.is_empty());
     assert!(server.requests().iter().all(|r| r.path.ends_with("/token")), "nothing read from ARM without a token");
+}
+
+#[test]
+fn workload_identity_federation_signs_in_without_a_secret() {
+    let config = example_config(100);
+    let server = serve(&config);
+    let token_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(token_file.path(), &config.federated_token).unwrap();
+    let out = common::acr_audit()
+        .env("AZURE_TENANT_ID", &config.tenant_id)
+        .env("AZURE_CLIENT_ID", &config.client_id)
+        .env("AZURE_FEDERATED_TOKEN_FILE", token_file.path().to_str().unwrap())
+        .env("AZURE_AUTHORITY_HOST", &server.url())
+        .env("ACR_AUDIT_ARM_ENDPOINT", &server.url())
+        .args(["scan", "--format", "json", "--as-of", AS_OF])
+        .run();
+    assert_same_verdicts(&verdicts(&out.stdout), &offline_verdicts());
+    assert!(!out.stderr.contains(&config.federated_token), "the federated token leaked");
 }
 
 #[test]

@@ -15,6 +15,8 @@ use super::urlencoded;
 const EXPIRES_IN_SECS: u64 = 3599;
 
 /// `/{tenant}/oauth2/v2.0/token` (empty segments tolerated: an authority host with a trailing slash).
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
 pub(super) fn is_token_path(lower_path: &str) -> bool {
     let segments: Vec<&str> = lower_path.split('/').filter(|s| !s.is_empty()).collect();
     matches!(segments.as_slice(), [_, "oauth2", "v2.0", "token"])
@@ -71,6 +73,19 @@ impl Tokens {
                 700016,
                 format!("Application with identifier '{client_id}' was not found in the directory '{tenant}'."),
             )
+        } else if let Some(assertion) = field("client_assertion") {
+            // Workload identity federation: the client proves itself with a token its platform issued
+            // (GitHub's OIDC token, an AKS service account token) instead of a secret.
+            if field("client_assertion_type") != Some(JWT_BEARER) || assertion != config.federated_token {
+                (
+                    401,
+                    "invalid_client",
+                    700211,
+                    "No matching federated identity record found for presented assertion issuer.".to_owned(),
+                )
+            } else {
+                return self.issue(ids);
+            }
         } else if field("client_secret").is_none_or(str::is_empty) {
             (
                 401,
@@ -97,17 +112,7 @@ impl Tokens {
                 "The request body must contain the following parameter: 'scope'.".to_owned(),
             )
         } else {
-            let token = ids.token();
-            self.issued.write().unwrap().insert(token.clone(), Issued { at: Instant::now(), wall: Utc::now() });
-            return Reply::value(
-                200,
-                &json!({
-                    "token_type": "Bearer",
-                    "expires_in": EXPIRES_IN_SECS,
-                    "ext_expires_in": EXPIRES_IN_SECS,
-                    "access_token": token
-                }),
-            );
+            return self.issue(ids);
         };
 
         let (trace, correlation) = (ids.guid(), ids.guid());
@@ -129,6 +134,21 @@ impl Tokens {
     }
 
     /// ARM's check of the `Authorization` header: `Err` is the 401 to send.
+    /// A new access token, remembered with its issue time.
+    fn issue(&self, ids: &IdGen) -> Reply {
+        let token = ids.token();
+        self.issued.write().unwrap().insert(token.clone(), Issued { at: Instant::now(), wall: Utc::now() });
+        Reply::value(
+            200,
+            &json!({
+                "token_type": "Bearer",
+                "expires_in": EXPIRES_IN_SECS,
+                "ext_expires_in": EXPIRES_IN_SECS,
+                "access_token": token
+            }),
+        )
+    }
+
     pub fn check(&self, authorization: Option<&str>, authority: &str) -> Result<(), Reply> {
         let Some(header) = authorization else {
             return Err(unauthorized(

@@ -50,6 +50,8 @@ pub struct Config {
     /// The only client credentials the token endpoint accepts.
     pub client_id: String,
     pub client_secret: String,
+    /// The federated token (workload identity federation) the token endpoint accepts as a client assertion.
+    pub federated_token: String,
     /// The object id of the client's service principal, as ARM names it in 403 and 429 messages.
     pub object_id: String,
     /// List page size: longer lists are paged with `nextLink` (diagnostic settings never are, as in ARM).
@@ -71,6 +73,7 @@ impl Default for Config {
             tenant_id: "00000000-0000-0000-0000-0000000000aa".to_owned(),
             client_id: "00000000-0000-0000-0000-0000000000bb".to_owned(),
             client_secret: "loopback-secret-value".to_owned(),
+            federated_token: "loopback-federated-oidc-token".to_owned(),
             object_id: "00000000-0000-0000-0000-0000000000cc".to_owned(),
             page_size: 100,
             latency: Duration::ZERO,
