@@ -47,6 +47,15 @@ pub struct InputArgs {
     /// An offline input instead of Azure: an acr-audit snapshot, or ARM JSON as `az ... -o json` prints it (repeatable; files are merged)
     #[arg(long, value_name = "FILE")]
     pub snapshot: Vec<PathBuf>,
+    /// An ARM template (JSON, as `az bicep build` writes Bicep), or a folder of them (repeatable)
+    #[arg(long, value_name = "FILE|DIR")]
+    pub template: Vec<PathBuf>,
+    /// A parameters file for the templates (repeatable; matched to `x.json` as `x.parameters.json`, else applied to all)
+    #[arg(long, value_name = "FILE", requires = "template")]
+    pub parameters: Vec<PathBuf>,
+    /// A Terraform plan as `terraform show -json plan.out > plan.json` writes it (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub terraform_plan: Vec<PathBuf>,
     /// Apply the vault rules (KV…) to every vault in the input, not only those holding a scanned registry's key
     #[arg(long)]
     pub all_vaults: bool,

@@ -11,7 +11,7 @@ use crate::output::{Format, json, sarif, table};
 use crate::report::{self, Gate};
 use crate::rules::{self, Rule};
 use crate::severity::Severity;
-use crate::sources::{live as source, snapshot};
+use crate::sources::{live as source, snapshot, template, terraform};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -47,7 +47,8 @@ pub fn run(args: ScanArgs) -> Result<i32, Error> {
     let all_vaults = args.inputs.all_vaults || cfg.all_vaults.unwrap_or(false);
     let mut estate = RawEstate::default();
     let mut files = Vec::new();
-    if args.inputs.snapshot.is_empty() {
+    let inputs = &args.inputs;
+    if inputs.snapshot.is_empty() && inputs.template.is_empty() && inputs.terraform_plan.is_empty() {
         // No file given: read Azure.
         let options = live::options(&args.inputs.azure, all_vaults, args.output.quiet, args.output.verbose)?;
         let (walked, cost) = source::collect(&options)?;
@@ -56,12 +57,21 @@ pub fn run(args: ScanArgs) -> Result<i32, Error> {
     } else {
         if !args.inputs.azure.subscription.is_empty() {
             return Err(Error::usage(
-                "--subscription selects what a live scan reads; it cannot filter a --snapshot",
-                "drop --snapshot to scan Azure, or drop --subscription to scan the file",
+                "--subscription selects what a live scan reads; it cannot filter files",
+                "drop --snapshot/--template/--terraform-plan to scan Azure, or drop --subscription to scan the files",
             ));
         }
-        for path in &args.inputs.snapshot {
+        for path in &inputs.snapshot {
             estate.merge(snapshot::load_file(path)?);
+            files.push(path.display().to_string());
+        }
+        if !inputs.template.is_empty() {
+            let templates = template::load(&inputs.template, &inputs.parameters)?;
+            files.extend(templates.files);
+            estate.merge(templates.estate);
+        }
+        for path in &inputs.terraform_plan {
+            estate.merge(terraform::load_file(path)?);
             files.push(path.display().to_string());
         }
     }

@@ -2,4 +2,7 @@
 //! resources, which `normalise` turns into the one inventory.
 
 pub mod live;
+pub mod located;
 pub mod snapshot;
+pub mod template;
+pub mod terraform;
