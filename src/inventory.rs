@@ -18,7 +18,8 @@ pub struct Origin {
     pub file: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
-    /// Lines of individual properties (`properties.adminUserEnabled` → 42), where the source knows them.
+    /// Lines of individual properties by ARM path (`properties.adminUserEnabled` → 42; compared
+    /// case-insensitively), where the source knows them.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub property_lines: BTreeMap<String, usize>,
 }

@@ -273,9 +273,25 @@ pub fn plain(v: &serde_json::Value) -> String {
     }
 }
 
-/// The property's own line when the source knows it (templates), else the resource's.
+/// The property's own line when the source knows it (templates, plans), else the line of the closest
+/// enclosing property the source declares (a whole `networkRuleSet` given at once), else the resource's.
+/// Property names compare case-insensitively, as ARM's do.
 fn with_property_line(r: &Arc<ResourceRef>, path: &str) -> Arc<ResourceRef> {
-    match r.location.as_ref().and_then(|l| l.property_lines.get(path)) {
+    let line = r.location.as_ref().filter(|l| !l.property_lines.is_empty()).and_then(|l| {
+        let lower = path.to_ascii_lowercase();
+        let mut candidate = lower.as_str();
+        loop {
+            if let Some((_, line)) = l.property_lines.iter().find(|(k, _)| k.eq_ignore_ascii_case(candidate)) {
+                return Some(line);
+            }
+            match candidate.rsplit_once('.') {
+                // `properties` alone is not a property: a missing one points at its resource.
+                Some((parent, _)) if parent != "properties" => candidate = parent,
+                _ => return None,
+            }
+        }
+    });
+    match line {
         Some(line) => {
             let mut own = ResourceRef::clone(r);
             if let Some(loc) = own.location.as_mut() {

@@ -5,18 +5,28 @@ use crate::error::Error;
 use jsonc_parser::ast;
 use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
 use serde_json::{Map, Number, Value};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// A parsed document and the line (1-based) where each value starts, by JSON pointer (RFC 6901:
 /// `/resources/0/properties/adminUserEnabled`). For an object member, the line of its name.
 pub struct Located {
     pub value: Value,
-    lines: HashMap<String, usize>,
+    lines: BTreeMap<String, usize>,
 }
 
 impl Located {
     pub fn line(&self, pointer: &str) -> Option<usize> {
         self.lines.get(pointer).copied()
+    }
+
+    /// Every value inside the one at `pointer`: (the pointer below it, without the leading `/`; line).
+    pub fn lines_under<'a>(&'a self, pointer: &str) -> impl Iterator<Item = (&'a str, usize)> + 'a {
+        let prefix = format!("{pointer}/");
+        let skip = prefix.len();
+        self.lines
+            .range(prefix.clone()..)
+            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .map(move |(k, v)| (&k[skip..], *v))
     }
 }
 
@@ -43,14 +53,14 @@ pub fn parse(text: &str, file: &str) -> Result<Located, Error> {
         return Err(Error::usage(format!("{file} is empty"), "give a JSON file"));
     };
     let starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-    let mut walk = Walk { starts: &starts, lines: HashMap::new(), file };
+    let mut walk = Walk { starts: &starts, lines: BTreeMap::new(), file };
     let value = walk.value(&root, &mut String::new(), None)?;
     Ok(Located { value, lines: walk.lines })
 }
 
 struct Walk<'a> {
     starts: &'a [usize],
-    lines: HashMap<String, usize>,
+    lines: BTreeMap<String, usize>,
     file: &'a str,
 }
 
