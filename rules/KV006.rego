@@ -10,7 +10,7 @@
 #   name: vault-private-endpoint-missing
 #   severity: low
 #   resource: vault
-#   inputs: []
+#   inputs: [private_endpoint_connections]
 #   live_only: false
 #   ja:
 #     title: レジストリのキーを保持するキー コンテナーにプライベート エンドポイントがない

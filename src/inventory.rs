@@ -20,7 +20,8 @@ pub struct Origin {
     pub line: Option<usize>,
     /// Lines of individual properties by ARM path (`properties.adminUserEnabled` → 42; compared
     /// case-insensitively), where the source knows them.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    /// Not written to reports: each result carries the line it points at.
+    #[serde(skip_serializing)]
     pub property_lines: BTreeMap<String, usize>,
 }
 

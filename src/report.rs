@@ -20,6 +20,9 @@ pub struct Finding {
     /// Shared by every finding on the same resource; messages, paths and evidence are shared by the
     /// findings of one result (a class of alike registries), so a large estate costs little memory.
     pub resource: Arc<ResourceRef>,
+    /// The line this result points at in the resource's file: the line of the property it rests on
+    /// when the source knows it (templates, plans), else the resource's.
+    pub line: Option<usize>,
     pub message: Arc<str>,
     pub path: Arc<str>,
     pub observed: Arc<serde_json::Value>,
@@ -146,7 +149,8 @@ pub fn build<'a>(b: Build<'a>, inventory: &Inventory, results: Evaluated) -> Rep
             let path: Arc<str> = Arc::from(r.path.as_str());
             let observed = Arc::new(r.observed);
             for i in outcome.resources {
-                let resource = with_property_line(&refs[i], &path);
+                let resource = refs[i].clone();
+                let line = property_line(&resource, &path).or(resource.location.as_ref().and_then(|l| l.line));
                 let mut suppressed = None;
                 if matches!(r.status, Status::Fail | Status::Unknown) {
                     for (n, s) in b.suppressions.iter().enumerate() {
@@ -168,6 +172,7 @@ pub fn build<'a>(b: Build<'a>, inventory: &Inventory, results: Evaluated) -> Rep
                     severity,
                     status: r.status,
                     resource,
+                    line,
                     message: message.clone(),
                     path: path.clone(),
                     observed: observed.clone(),
@@ -274,32 +279,21 @@ pub fn plain(v: &serde_json::Value) -> String {
 }
 
 /// The property's own line when the source knows it (templates, plans), else the line of the closest
-/// enclosing property the source declares (a whole `networkRuleSet` given at once), else the resource's.
-/// Property names compare case-insensitively, as ARM's do.
-fn with_property_line(r: &Arc<ResourceRef>, path: &str) -> Arc<ResourceRef> {
-    let line = r.location.as_ref().filter(|l| !l.property_lines.is_empty()).and_then(|l| {
-        let lower = path.to_ascii_lowercase();
-        let mut candidate = lower.as_str();
-        loop {
-            if let Some((_, line)) = l.property_lines.iter().find(|(k, _)| k.eq_ignore_ascii_case(candidate)) {
-                return Some(line);
-            }
-            match candidate.rsplit_once('.') {
-                // `properties` alone is not a property: a missing one points at its resource.
-                Some((parent, _)) if parent != "properties" => candidate = parent,
-                _ => return None,
-            }
+/// enclosing property the source declares (a whole `networkRuleSet` given at once). Property names
+/// compare case-insensitively, as ARM's do. `None`: the result points at the resource.
+fn property_line(r: &ResourceRef, path: &str) -> Option<usize> {
+    let l = r.location.as_ref().filter(|l| !l.property_lines.is_empty())?;
+    let lower = path.to_ascii_lowercase();
+    let mut candidate = lower.as_str();
+    loop {
+        if let Some((_, line)) = l.property_lines.iter().find(|(k, _)| k.eq_ignore_ascii_case(candidate)) {
+            return Some(*line);
         }
-    });
-    match line {
-        Some(line) => {
-            let mut own = ResourceRef::clone(r);
-            if let Some(loc) = own.location.as_mut() {
-                loc.line = Some(*line);
-            }
-            Arc::new(own)
+        match candidate.rsplit_once('.') {
+            // `properties` alone is not a property: a missing one points at its resource.
+            Some((parent, _)) if parent != "properties" => candidate = parent,
+            _ => return None,
         }
-        None => r.clone(),
     }
 }
 

@@ -105,7 +105,7 @@ pub fn registry(r: &RawResource, diagnostics: Option<Vec<DiagnosticSetting>>, id
         retention_policy,
         encryption,
         identity,
-        private_endpoint_connections: connections(p),
+        private_endpoint_connections: connections_or_unknown(p, &mut unknown),
         diagnostic_settings: diagnostics,
         chain: Default::default(),
         unknown,
@@ -196,6 +196,16 @@ fn registry_identity(ident: &Value, identities: &IdentityIndex, unknown: &mut Un
 
 /// The private endpoint connections embedded in a registry or vault, in either the REST shape
 /// (`properties.privateEndpoint`) or the CLI's flattened one.
+/// The private endpoint connections; when a source could not determine them, none, with the reason in
+/// `unknown` (the rules that count them answer unknown).
+pub fn connections_or_unknown(p: &Value, unknown: &mut Unknowns) -> Vec<PrivateEndpointConnection> {
+    if let Field::Unresolved(reason) = field(p, &["privateEndpointConnections"]) {
+        unknown.insert("private_endpoint_connections".into(), reason);
+        return Vec::new();
+    }
+    connections(p)
+}
+
 pub fn connections(p: &Value) -> Vec<PrivateEndpointConnection> {
     get_ci(p, "privateEndpointConnections")
         .and_then(Value::as_array)

@@ -3,7 +3,7 @@
 
 use super::fields::{Field, NOT_DESCRIBED, Reader, described, field, get_ci, parse_time, props, str_at};
 use super::ids::{parse_key_uri, scope_covers, segment_after, subscription_of};
-use super::registry::{connections, normalise_location};
+use super::registry::{connections_or_unknown, normalise_location};
 use super::{ByKind, NormaliseOptions, types};
 use crate::estate::RawResource;
 use crate::inventory::{
@@ -138,6 +138,7 @@ fn vault(
         .cloned()
         .collect();
     let role_assignments = (assignments_listed || !applying.is_empty()).then_some(applying);
+    let private_endpoint_connections = connections_or_unknown(p, &mut unknown);
     Vault {
         name: str_at(v, &["name"]).or_else(|| segment_after(id, "vaults")).unwrap_or_default().to_string(),
         id: str_at(v, &["id"]).unwrap_or(id).to_string(),
@@ -155,7 +156,7 @@ fn vault(
         network_default_action,
         network_bypass,
         access_policies: access_policies(p),
-        private_endpoint_connections: connections(p),
+        private_endpoint_connections,
         diagnostic_settings: diag.get(id).cloned(),
         role_assignments,
         unknown,

@@ -21,6 +21,9 @@ struct ResultLine<'a> {
     severity: crate::severity::Severity,
     status: crate::engine::Status,
     resource: &'a str,
+    /// The line in the resource's file this result points at, when it is not the resource's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
     message: &'a str,
     path: &'a str,
     observed: &'a Value,
@@ -86,6 +89,7 @@ pub fn render(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<
                         severity: f.severity,
                         status: f.status,
                         resource: &f.resource.id,
+                        line: f.line.filter(|l| Some(*l) != f.resource.location.as_ref().and_then(|o| o.line)),
                         message: &f.message,
                         path: &f.path,
                         observed: &f.observed,

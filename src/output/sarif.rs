@@ -269,7 +269,7 @@ pub fn help(rule: &Rule, lang: Lang) -> Help {
 
 fn result<'a>(f: &'a Finding, rule_index: usize, report: &Report) -> SarifResult<'a> {
     let (uri, line) = match &f.resource.location {
-        Some(loc) => (loc.file.replace('\\', "/"), loc.line),
+        Some(loc) => (loc.file.replace('\\', "/"), f.line),
         // A live scan has no file: the ARM ID stands in as the artifact, under a URI scheme of its own.
         None => (format!("azure-resource://{}", f.resource.id.trim_start_matches('/')), None),
     };

@@ -84,7 +84,7 @@ fn status_text(f: &Finding, lang: Lang) -> String {
 /// The resource's name, and where it was declared when it came from a file.
 fn resource_text(f: &Finding) -> String {
     match &f.resource.location {
-        Some(loc) => match loc.line {
+        Some(loc) => match f.line {
             Some(line) => format!("{}\n{}:{line}", f.resource.name, loc.file),
             None => format!("{}\n{}", f.resource.name, loc.file),
         },

@@ -112,7 +112,6 @@ pub fn deploy(doc: &Located, file: &str, parameters: HashMap<String, V>) -> Resu
         w.collect(0, resources, "/resources", None, &[]);
     }
     w.fix_symbolic_scopes();
-    w.done = vec![None; w.decls.len()];
     let mut resources = Vec::new();
     for i in 0..w.decls.len() {
         if w.decls[i].existing {
@@ -229,7 +228,8 @@ impl<'a> Walker<'a> {
         let name = match self.value(ctx, copy, get(r, "name").unwrap_or(&Value::Null)) {
             V::Known(Value::String(n)) => n,
             V::Known(other) => other.to_string(),
-            V::Unknown(_) => format!("[unresolved name at {}:{}]", self.file, self.doc.line(pointer).unwrap_or(0)),
+            // Named after its line, so that its results still say where it is declared.
+            V::Unknown(_) => format!("unresolved-name-line-{}", self.doc.line(pointer).unwrap_or(0)),
         };
         let (mut kind, mut name) = match parent {
             Some((pk, pn)) if !declared_type.contains('.') => (format!("{pk}/{declared_type}"), format!("{pn}/{name}")),
@@ -370,6 +370,10 @@ impl<'a> Walker<'a> {
 
     /// The resource as deployed (memoised: `reference()` asks for it too).
     fn evaluate(&mut self, i: usize) -> Value {
+        // A nested deployment's parameters may refer to resources while the rest are still being read.
+        if self.done.len() < self.decls.len() {
+            self.done.resize(self.decls.len(), None);
+        }
         if let Some(v) = &self.done[i] {
             return v.clone();
         }
@@ -496,7 +500,7 @@ impl At<'_, '_> {
                 }
             }
         } else {
-            expr::string_value(s, self)
+            expr::literal(s)
         }
     }
 

@@ -127,6 +127,10 @@ fn connect_private_endpoints(resources: &mut [deploy::Deployed]) {
 /// setting in it has none, an RBAC vault's role assignments are those beside it, a private endpoint's
 /// zone groups are its children.
 fn cover(coverage: &mut Coverage, resource: &Value) {
+    // A resource that may not be deployed at all (a condition that cannot be evaluated) says nothing.
+    if resource["properties"].get(crate::estate::UNRESOLVED_KEY).is_some() {
+        return;
+    }
     let (id, kind) = (
         resource["id"].as_str().unwrap_or_default().to_string(),
         resource["type"].as_str().unwrap_or_default().to_ascii_lowercase(),
