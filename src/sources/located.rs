@@ -78,7 +78,11 @@ impl Walk<'_> {
             ast::Value::StringLit(s) => Value::String(s.value.to_string()),
             ast::Value::NumberLit(n) => {
                 let number = n.value.parse::<i64>().ok().map(Number::from).or_else(|| {
-                    n.value.parse::<u64>().ok().map(Number::from).or_else(|| n.value.parse::<f64>().ok().and_then(Number::from_f64))
+                    n.value
+                        .parse::<u64>()
+                        .ok()
+                        .map(Number::from)
+                        .or_else(|| n.value.parse::<f64>().ok().and_then(Number::from_f64))
                 });
                 match number {
                     Some(n) => Value::Number(n),
@@ -136,7 +140,8 @@ mod tests {
 
     #[test]
     fn every_value_has_its_line() {
-        let text = "{\n  // a comment\n  \"resources\": [\n    {\n      \"properties\": {\"a/b\": true}\n    }\n  ]\n}\n";
+        let text =
+            "{\n  // a comment\n  \"resources\": [\n    {\n      \"properties\": {\"a/b\": true}\n    }\n  ]\n}\n";
         let doc = parse(text, "t.json").unwrap();
         assert_eq!(doc.line(""), Some(1));
         assert_eq!(doc.line("/resources"), Some(3));

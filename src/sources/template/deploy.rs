@@ -119,7 +119,11 @@ pub fn deploy(doc: &Located, file: &str, parameters: HashMap<String, V>) -> Resu
         }
         let value = w.evaluate(i);
         let d = &w.decls[i];
-        let origin = Origin { file: file.to_string(), line: doc.line(&d.pointer), property_lines: property_lines(doc, &d.pointer) };
+        let origin = Origin {
+            file: file.to_string(),
+            line: doc.line(&d.pointer),
+            property_lines: property_lines(doc, &d.pointer),
+        };
         resources.push(Deployed { value, origin });
     }
     if let Some(why) = w.syntax {
@@ -163,7 +167,14 @@ impl<'a> Walker<'a> {
         At { w: self, ctx, copy }
     }
 
-    fn collect(&mut self, ctx: usize, resources: &Value, pointer: &str, parent: Option<(&str, &str)>, copy: &[(String, V)]) {
+    fn collect(
+        &mut self,
+        ctx: usize,
+        resources: &Value,
+        pointer: &str,
+        parent: Option<(&str, &str)>,
+        copy: &[(String, V)],
+    ) {
         let entries: Vec<(String, Option<String>, Map<String, Value>)> = match resources {
             Value::Array(a) => a
                 .iter()
@@ -174,7 +185,9 @@ impl<'a> Walker<'a> {
             Value::Object(m) => m
                 .iter()
                 .filter_map(|(k, r)| {
-                    r.as_object().map(|o| (format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")), Some(k.clone()), o.clone()))
+                    r.as_object().map(|o| {
+                        (format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")), Some(k.clone()), o.clone())
+                    })
                 })
                 .collect(),
             _ => Vec::new(),
@@ -195,7 +208,10 @@ impl<'a> Walker<'a> {
                         }
                         V::Unknown(why) => {
                             let mut c = copy.to_vec();
-                            c.push((name.clone(), V::Unknown(format!("copy loop {name}: its count is not known: {why}"))));
+                            c.push((
+                                name.clone(),
+                                V::Unknown(format!("copy loop {name}: its count is not known: {why}")),
+                            ));
                             self.collect_one(ctx, &r, &p, symbolic.clone(), parent, &c);
                         }
                     }
@@ -217,7 +233,9 @@ impl<'a> Walker<'a> {
         let condition = match get(r, "condition") {
             None => None,
             Some(c) => match self.value(ctx, copy, c) {
-                V::Known(v) if v == Value::Bool(false) || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("false")) => {
+                V::Known(v)
+                    if v == Value::Bool(false) || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("false")) =>
+                {
                     return;
                 }
                 V::Known(_) => None,
@@ -258,7 +276,9 @@ impl<'a> Walker<'a> {
         {
             scope = Some(match self.value(ctx, copy, s) {
                 V::Known(Value::String(s)) if s.starts_with('/') => s,
-                V::Known(Value::String(s)) if s.contains('/') => format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/{s}"),
+                V::Known(Value::String(s)) if s.contains('/') => {
+                    format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/{s}")
+                }
                 // A symbolic name (languageVersion 2.0): resolved once every resource is known.
                 V::Known(Value::String(s)) => format!("symbolic:{s}"),
                 _ => format!("/subscriptions/{sub}/resourceGroups/{rg}/[unresolved scope]"),
@@ -311,7 +331,9 @@ impl<'a> Walker<'a> {
             let mut supplied = HashMap::new();
             for (k, p) in obj(&props, "parameters") {
                 let v = match p.as_object() {
-                    Some(p) if get(p, "value").is_some() => self.value(ctx, copy, get(p, "value").unwrap_or(&Value::Null)),
+                    Some(p) if get(p, "value").is_some() => {
+                        self.value(ctx, copy, get(p, "value").unwrap_or(&Value::Null))
+                    }
                     _ => V::Unknown(format!("parameter {k} of the nested deployment comes from a Key Vault reference")),
                 };
                 supplied.insert(k.to_ascii_lowercase(), v);
@@ -455,7 +477,9 @@ fn add_runtime(out: &mut Map<String, Value>, kind: &str, name: &str, id: &str) {
         }
     }
     if let Some(Value::Object(identity)) = out.get_mut("identity")
-        && get(identity, "type").and_then(Value::as_str).is_some_and(|t| t.to_ascii_lowercase().contains("systemassigned"))
+        && get(identity, "type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.to_ascii_lowercase().contains("systemassigned"))
     {
         identity.entry("principalId").or_insert_with(|| json!(stand_in("principalId")));
         identity.entry("tenantId").or_insert_with(|| json!(stand_in("tenantId")));
@@ -474,7 +498,8 @@ fn split_ci(s: &str, sep: &str) -> Option<(String, String)> {
 fn arm_id(sub: &str, rg: &str, kind: &str, name: &str) -> String {
     let types: Vec<&str> = kind.split('/').collect();
     let names: Vec<&str> = name.split('/').collect();
-    let mut id = format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/{}", types.first().copied().unwrap_or_default());
+    let mut id =
+        format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/{}", types.first().copied().unwrap_or_default());
     for (i, t) in types.iter().skip(1).enumerate() {
         id.push_str(&format!("/{t}/{}", names.get(i).copied().unwrap_or("[unnamed]")));
     }
@@ -590,7 +615,9 @@ impl Scope for At<'_, '_> {
                     at.resolve(&default)
                 }
                 None if decl.is_none() => V::Unknown(format!("parameter {name} is not declared")),
-                None => V::Unknown(format!("parameter {name} has no value: give it in a parameters file (--parameters)")),
+                None => {
+                    V::Unknown(format!("parameter {name} has no value: give it in a parameters file (--parameters)"))
+                }
             }
         };
         self.w.ctxs[c].param_cache.insert(key, v.clone());
@@ -636,7 +663,9 @@ impl Scope for At<'_, '_> {
 
     fn reference(&mut self, target: &str, full: bool) -> V {
         let Some(i) = self.w.find(target) else {
-            return V::Unknown(format!("reference({target}): a resource this template does not declare is known only at deployment"));
+            return V::Unknown(format!(
+                "reference({target}): a resource this template does not declare is known only at deployment"
+            ));
         };
         let resource = self.w.evaluate(i);
         if full {

@@ -119,7 +119,8 @@ impl Parser<'_> {
     fn ident(&mut self) -> Result<String, String> {
         self.ws();
         let start = self.i;
-        while self.i < self.s.len() && (self.s[self.i].is_ascii_alphanumeric() || matches!(self.s[self.i], b'_' | b'$')) {
+        while self.i < self.s.len() && (self.s[self.i].is_ascii_alphanumeric() || matches!(self.s[self.i], b'_' | b'$'))
+        {
             self.i += 1;
         }
         if start == self.i {
@@ -210,11 +211,11 @@ pub fn eval(e: &Expr, scope: &mut dyn Scope) -> V {
         },
         Expr::Index(base, index) => match (eval(base, scope), eval(index, scope)) {
             (V::Known(v), V::Known(i)) => match (&v, &i) {
-                (Value::Array(a), Value::Number(n)) => {
-                    a.get(n.as_u64().unwrap_or(u64::MAX) as usize).cloned().map(V::Known).unwrap_or_else(|| {
-                        V::Unknown(format!("index {n} is outside an array of {}", a.len()))
-                    })
-                }
+                (Value::Array(a), Value::Number(n)) => a
+                    .get(n.as_u64().unwrap_or(u64::MAX) as usize)
+                    .cloned()
+                    .map(V::Known)
+                    .unwrap_or_else(|| V::Unknown(format!("index {n} is outside an array of {}", a.len()))),
                 (_, Value::String(s)) => member(&v, s),
                 _ => V::Unknown("an index that is neither a number nor a name".into()),
             },
@@ -362,7 +363,9 @@ fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> V {
         "string" => V::known(values.first().map(text).unwrap_or_default()),
         "int" => values.first().and_then(int).map(V::known).unwrap_or(V::Unknown("int() of a non-number".into())),
         "bool" => values.first().and_then(truthy).map(V::known).unwrap_or(V::Unknown("bool() of a non-boolean".into())),
-        "json" => serde_json::from_str(&str_arg(0)).map(V::Known).unwrap_or(V::Unknown("json() of invalid JSON".into())),
+        "json" => {
+            serde_json::from_str(&str_arg(0)).map(V::Known).unwrap_or(V::Unknown("json() of invalid JSON".into()))
+        }
         "true" => V::known(true),
         "false" => V::known(false),
         "null" => V::Known(Value::Null),
@@ -370,7 +373,9 @@ fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> V {
         "toupper" => V::known(str_arg(0).to_uppercase()),
         "trim" => V::known(str_arg(0).trim()),
         "equals" => V::known(values.first() == values.get(1)),
-        "not" => values.first().and_then(truthy).map(|b| V::known(!b)).unwrap_or(V::Unknown("not() of a non-boolean".into())),
+        "not" => {
+            values.first().and_then(truthy).map(|b| V::known(!b)).unwrap_or(V::Unknown("not() of a non-boolean".into()))
+        }
         "empty" => V::known(match values.first() {
             Some(Value::Null) | None => true,
             Some(Value::String(s)) => s.is_empty(),
@@ -401,7 +406,8 @@ fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> V {
             };
             let mut parts = vec![str_arg(0)];
             for d in delims.iter().filter(|d| !d.is_empty()) {
-                parts = parts.iter().flat_map(|p| p.split(d.as_str()).map(str::to_string).collect::<Vec<_>>()).collect();
+                parts =
+                    parts.iter().flat_map(|p| p.split(d.as_str()).map(str::to_string).collect::<Vec<_>>()).collect();
             }
             V::known(parts)
         }
@@ -426,8 +432,11 @@ fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> V {
             let n = values.get(1).and_then(int).unwrap_or(0).max(0) as usize;
             match values.first() {
                 Some(Value::Array(a)) => {
-                    let v: Vec<Value> =
-                        if name == "take" { a.iter().take(n).cloned().collect() } else { a.iter().skip(n).cloned().collect() };
+                    let v: Vec<Value> = if name == "take" {
+                        a.iter().take(n).cloned().collect()
+                    } else {
+                        a.iter().skip(n).cloned().collect()
+                    };
                     V::known(v)
                 }
                 Some(Value::String(s)) => V::known(if name == "take" {
@@ -472,7 +481,11 @@ fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> V {
             }
         },
         "join" => V::known(
-            values.first().and_then(Value::as_array).map(|a| a.iter().map(text).collect::<Vec<_>>().join(&str_arg(1))).unwrap_or_default(),
+            values
+                .first()
+                .and_then(Value::as_array)
+                .map(|a| a.iter().map(text).collect::<Vec<_>>().join(&str_arg(1)))
+                .unwrap_or_default(),
         ),
         "range" => {
             let (start, count) = (values.first().and_then(int).unwrap_or(0), values.get(1).and_then(int).unwrap_or(0));
@@ -518,7 +531,9 @@ fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> V {
         }
         "uri" => V::known(format!("{}/{}", str_arg(0).trim_end_matches('/'), str_arg(1).trim_start_matches('/'))),
         "items" => match values.first() {
-            Some(Value::Object(o)) => V::known(o.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>()),
+            Some(Value::Object(o)) => {
+                V::known(o.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>())
+            }
             _ => V::known(Vec::<Value>::new()),
         },
         "utcnow" | "newguid" => V::Unknown(format!("{name}() is decided at deployment")),

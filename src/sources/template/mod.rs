@@ -41,13 +41,19 @@ pub fn load(paths: &[PathBuf], parameters: &[PathBuf]) -> Result<Templates, Erro
             if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("bicep")) {
                 return Err(Error::usage(
                     format!("{} is Bicep source", path.display()),
-                    format!("compile it first: `az bicep build --file {}`, then scan the .json it writes", path.display()),
+                    format!(
+                        "compile it first: `az bicep build --file {}`, then scan the .json it writes",
+                        path.display()
+                    ),
                 ));
             }
             let located = read(path)?;
             if !is_template(&located.value) {
                 return Err(Error::usage(
-                    format!("{}:1: not an ARM template (no `$schema` of a deployment template, no `resources`)", path.display()),
+                    format!(
+                        "{}:1: not an ARM template (no `$schema` of a deployment template, no `resources`)",
+                        path.display()
+                    ),
                     "give an ARM template (Bicep: `az bicep build` writes one), or use --snapshot for ARM resource JSON",
                 ));
             }
@@ -79,7 +85,10 @@ pub fn load(paths: &[PathBuf], parameters: &[PathBuf]) -> Result<Templates, Erro
     }
     if templates.is_empty() {
         return Err(Error::usage(
-            format!("no ARM template found in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")),
+            format!(
+                "no ARM template found in {}",
+                paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            ),
             "give template files (.json) or folders that hold them",
         ));
     }
@@ -97,7 +106,9 @@ fn connect_private_endpoints(resources: &mut [deploy::Deployed]) {
             continue;
         }
         let pe = v["id"].as_str().unwrap_or_default().to_string();
-        for (list, status) in [("privateLinkServiceConnections", "Approved"), ("manualPrivateLinkServiceConnections", "Pending")] {
+        for (list, status) in
+            [("privateLinkServiceConnections", "Approved"), ("manualPrivateLinkServiceConnections", "Pending")]
+        {
             for c in v["properties"][list].as_array().into_iter().flatten() {
                 if let Some(target) = c["properties"]["privateLinkServiceId"].as_str() {
                     links.push((target.to_ascii_lowercase(), pe.clone(), status));
@@ -106,7 +117,8 @@ fn connect_private_endpoints(resources: &mut [deploy::Deployed]) {
         }
     }
     for (target, pe, status) in links {
-        let Some(r) = resources.iter_mut().find(|r| r.value["id"].as_str().is_some_and(|id| id.eq_ignore_ascii_case(&target)))
+        let Some(r) =
+            resources.iter_mut().find(|r| r.value["id"].as_str().is_some_and(|id| id.eq_ignore_ascii_case(&target)))
         else {
             continue;
         };
@@ -148,7 +160,10 @@ fn cover(coverage: &mut Coverage, resource: &Value) {
 
 fn read(path: &Path) -> Result<Located, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::usage(format!("cannot read {}: {e}", path.display()), "check the path given to --template or --parameters")
+        Error::usage(
+            format!("cannot read {}: {e}", path.display()),
+            "check the path given to --template or --parameters",
+        )
     })?;
     located::parse(&text, &path.display().to_string())
 }
@@ -158,8 +173,9 @@ fn files_in(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d)
-            .map_err(|e| Error::usage(format!("cannot read folder {}: {e}", d.display()), "check the path given to --template"))?;
+        let entries = std::fs::read_dir(&d).map_err(|e| {
+            Error::usage(format!("cannot read folder {}: {e}", d.display()), "check the path given to --template")
+        })?;
         for entry in entries.flatten() {
             let p = entry.path();
             if p.is_dir() {
@@ -179,7 +195,8 @@ fn schema(v: &Value) -> String {
 
 fn is_template(v: &Value) -> bool {
     let s = schema(v);
-    s.contains("deploymenttemplate.json") || (s.is_empty() && v.get("resources").is_some() && v.get("contentVersion").is_some())
+    s.contains("deploymenttemplate.json")
+        || (s.is_empty() && v.get("resources").is_some() && v.get("contentVersion").is_some())
 }
 
 fn is_parameters_file(v: &Value) -> bool {
@@ -194,7 +211,11 @@ fn parameters_path(template: &Path) -> PathBuf {
 
 /// The `--parameters` file for a template: the one named after it, else the only one when there is a
 /// single template.
-fn matching(template: &Path, explicit: &[(PathBuf, HashMap<String, V>)], templates: usize) -> Option<HashMap<String, V>> {
+fn matching(
+    template: &Path,
+    explicit: &[(PathBuf, HashMap<String, V>)],
+    templates: usize,
+) -> Option<HashMap<String, V>> {
     let wanted = parameters_path(template);
     let name = wanted.file_name();
     explicit
