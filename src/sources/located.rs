@@ -33,6 +33,12 @@ impl Located {
 /// Parses `text` (the contents of `file`); a syntax error names the file, line and column.
 pub fn parse(text: &str, file: &str) -> Result<Located, Error> {
     let text = text.trim_start_matches('\u{feff}');
+    if let Some(line) = too_deep(text) {
+        return Err(Error::usage(
+            format!("{file}:{line}: JSON nested more than {MAX_DEPTH} levels deep"),
+            "templates and plans are never nested this deep: check that this is the intended file",
+        ));
+    }
     let strict = ParseOptions {
         allow_comments: true,
         allow_loose_object_property_names: false,
@@ -56,6 +62,40 @@ pub fn parse(text: &str, file: &str) -> Result<Located, Error> {
     let mut walk = Walk { starts: &starts, lines: BTreeMap::new(), file };
     let value = walk.value(&root, &mut String::new(), None)?;
     Ok(Located { value, lines: walk.lines })
+}
+
+/// Deeper than any template or plan; a parser recursing further could exhaust the stack.
+const MAX_DEPTH: usize = 256;
+
+/// The line where brackets first nest deeper than `MAX_DEPTH` (strings and comments aside), if they do.
+fn too_deep(text: &str) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped, mut line) = (0usize, false, false, 1usize);
+    for b in text.bytes() {
+        if b == b'\n' {
+            line += 1;
+        }
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(line);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 struct Walk<'a> {
@@ -148,6 +188,12 @@ mod tests {
         assert_eq!(doc.line("/resources/0"), Some(4));
         assert_eq!(doc.line("/resources/0/properties/a~1b"), Some(5));
         assert_eq!(doc.value["resources"][0]["properties"]["a/b"], true);
+    }
+
+    #[test]
+    fn absurd_nesting_is_refused() {
+        let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(parse(&text, "t.json").err().unwrap().to_string().contains("nested more than"));
     }
 
     #[test]

@@ -198,6 +198,13 @@ impl<'a> Walker<'a> {
                     let name = get(loop_, "name").and_then(Value::as_str).unwrap_or("copy").to_string();
                     let count = get(loop_, "count").cloned().unwrap_or(Value::Null);
                     match self.value(ctx, copy, &count) {
+                        V::Known(n) if n.as_i64().is_some_and(|n| n > expr::MAX_ITEMS) => {
+                            let mut c = copy.to_vec();
+                            let why =
+                                format!("copy loop {name}: {n} items, more than ARM's limit of {}", expr::MAX_ITEMS);
+                            c.push((name.clone(), V::Unknown(why)));
+                            self.collect_one(ctx, &r, &p, symbolic.clone(), parent, &c);
+                        }
                         V::Known(n) => {
                             let n = n.as_i64().or_else(|| n.as_str().and_then(|s| s.parse().ok())).unwrap_or(0);
                             for i in 0..n.max(0) {
@@ -310,6 +317,14 @@ impl<'a> Walker<'a> {
     /// A nested deployment (`Microsoft.Resources/deployments`) whose template is inline.
     fn nested(&mut self, ctx: usize, r: &Map<String, Value>, pointer: &str, copy: &[(String, V)]) {
         let props = obj(r, "properties");
+        // ARM allows 50 levels of nested deployments; beyond that, the template is refused there too.
+        if pointer.matches("/properties/template/").count() >= 50 {
+            self.gaps.push(Gap {
+                scope: format!("{}:{}", self.file, self.doc.line(pointer).unwrap_or(0)),
+                reason: "nested deployments more than 50 levels deep are not read".into(),
+            });
+            return;
+        }
         let Some(template) = get(&props, "template").and_then(Value::as_object).cloned() else {
             let link = get(&props, "templateLink").map(|l| l.to_string()).unwrap_or_else(|| "none".into());
             self.gaps.push(Gap {
@@ -571,6 +586,9 @@ impl At<'_, '_> {
             let input = get(l, "input").cloned().unwrap_or(Value::Null);
             let count = self.resolve(get(l, "count").unwrap_or(&Value::Null));
             let items = match count {
+                V::Known(n) if n.as_i64().is_some_and(|n| n > expr::MAX_ITEMS) => {
+                    unresolved(format!("copy loop {name}: {n} items, more than ARM's limit of {}", expr::MAX_ITEMS))
+                }
                 V::Known(n) => {
                     let n = n.as_i64().unwrap_or(0).max(0);
                     let mut items = Vec::new();

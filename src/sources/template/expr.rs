@@ -47,6 +47,9 @@ pub trait Scope {
 }
 
 /// Whether a JSON string is an expression: `[…]`, but not `[[…` (an escaped literal bracket).
+/// ARM's limit on the items of a `copy` loop and of `range()`.
+pub const MAX_ITEMS: i64 = 800;
+
 pub fn is_expression(s: &str) -> bool {
     s.starts_with('[') && s.ends_with(']') && !s.starts_with("[[")
 }
@@ -62,11 +65,11 @@ pub fn literal(s: &str) -> V {
 // ---- parsing --------------------------------------------------------------------------------------
 
 pub fn parse(text: &str) -> Result<Expr, String> {
-    let mut p = Parser { s: text.as_bytes(), i: 0 };
+    let mut p = Parser { s: text.as_bytes(), i: 0, depth: 0 };
     let e = p.expr()?;
     p.ws();
     if p.i != p.s.len() {
-        return Err(format!("unexpected {:?} at position {}", &text[p.i..], p.i));
+        return Err(format!("unexpected {:?} at position {}", String::from_utf8_lossy(&p.s[p.i..]), p.i));
     }
     Ok(e)
 }
@@ -74,7 +77,11 @@ pub fn parse(text: &str) -> Result<Expr, String> {
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
+    depth: usize,
 }
+
+/// Deeper nesting than any real template has: refused rather than risking the stack.
+const MAX_DEPTH: usize = 200;
 
 impl Parser<'_> {
     fn ws(&mut self) {
@@ -98,6 +105,16 @@ impl Parser<'_> {
     }
 
     fn expr(&mut self) -> Result<Expr, String> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(format!("nested more than {MAX_DEPTH} deep"));
+        }
+        let e = self.postfix();
+        self.depth -= 1;
+        e
+    }
+
+    fn postfix(&mut self) -> Result<Expr, String> {
         let mut e = self.primary()?;
         loop {
             match self.peek() {
@@ -489,7 +506,10 @@ fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> V {
         ),
         "range" => {
             let (start, count) = (values.first().and_then(int).unwrap_or(0), values.get(1).and_then(int).unwrap_or(0));
-            V::known((start..start + count.max(0)).collect::<Vec<i64>>())
+            if !(0..=MAX_ITEMS).contains(&count) {
+                return V::Unknown(format!("range() of {count} items (ARM allows at most {MAX_ITEMS})"));
+            }
+            V::known((0..count).map(|i| start.saturating_add(i)).collect::<Vec<i64>>())
         }
         "add" | "sub" | "mul" | "div" | "mod" | "min" | "max" => {
             let nums: Vec<i64> = values
@@ -500,16 +520,16 @@ fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> V {
                 })
                 .collect();
             let (a, b) = (nums.first().copied().unwrap_or(0), nums.get(1).copied().unwrap_or(0));
-            match name {
-                "add" => V::known(a + b),
-                "sub" => V::known(a - b),
-                "mul" => V::known(a * b),
-                "div" if b != 0 => V::known(a / b),
-                "mod" if b != 0 => V::known(a % b),
-                "min" => V::known(nums.iter().min().copied().unwrap_or(0)),
-                "max" => V::known(nums.iter().max().copied().unwrap_or(0)),
-                _ => V::Unknown("division by zero".into()),
-            }
+            let result = match name {
+                "add" => a.checked_add(b),
+                "sub" => a.checked_sub(b),
+                "mul" => a.checked_mul(b),
+                "div" => a.checked_div(b),
+                "mod" => a.checked_rem(b),
+                "min" => nums.iter().min().copied(),
+                _ => nums.iter().max().copied(),
+            };
+            result.map(V::known).unwrap_or_else(|| V::Unknown(format!("{name}() overflows or divides by zero")))
         }
         "greater" | "less" | "greaterorequals" | "lessorequals" => {
             let (a, b) = (values.first().and_then(int), values.get(1).and_then(int));
@@ -718,6 +738,14 @@ mod tests {
         // A known branch does not need the unknown one.
         assert_eq!(run("[if(true(), 'a', parameters('missing'))]"), V::known("a"));
         assert_eq!(run("[or(true(), parameters('missing'))]"), V::known(true));
+    }
+
+    #[test]
+    fn hostile_input_is_refused_not_obeyed() {
+        assert!(parse(&format!("{}1{}", "string(".repeat(500), ")".repeat(500))).unwrap_err().contains("deep"));
+        assert!(matches!(run("[range(0, 100000000)]"), V::Unknown(_)));
+        assert!(matches!(run("[mul(9223372036854775807, 2)]"), V::Unknown(_)));
+        assert!(matches!(run("[div(1, 0)]"), V::Unknown(_)));
     }
 
     #[test]
