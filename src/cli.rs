@@ -20,7 +20,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Evaluate every rule and report (exit code 0 = gate passed, 1 = gate tripped, 2 = error)
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List every rule: code, name, severity, what it reads
     Rules(RulesArgs),
     /// Show a rule's full text and remediation

@@ -13,7 +13,7 @@ use std::io::Write;
 
 pub fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
-        Command::Scan(args) => scan::run(args),
+        Command::Scan(args) => scan::run(*args),
         Command::Rules(args) => list_rules::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Collect(args) => collect::run(args),
