@@ -307,3 +307,46 @@ fn malformed_templates_and_parameters_are_clear_errors() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn an_azure_verified_module_shaped_template_is_evaluated_through_its_lambdas_and_nullable_parameters() {
+    let template = fixture("avm-registry.json");
+    let params = fixture("avm-registry.parameters.json");
+    let report = report(&scan(&["--template", &template, "--parameters", &params]));
+    let results = results(&report);
+    let registry = "cravmprod001";
+    // `customerManagedKey` is given: encryption is on, and AVM's default pins the key's version.
+    assert_eq!(status(&results, "CMK001", registry), "pass");
+    assert_eq!(status(&results, "CMK009", registry), "fail");
+    // The diagnostic setting comes from a copy loop over the parameter, scoped to the registry.
+    assert_eq!(status(&results, "ACR014", registry), "pass");
+    // Parameters left to their defaults decide too (AVM enables ARM-audience tokens by default).
+    assert_eq!(status(&results, "ACR011", registry), "fail");
+    assert_eq!(status(&results, "ACR007", registry), "pass");
+    // The vault and the identity are `existing`: what only they know is unknown, with the reason.
+    let key = &results[&("CMK004".to_string(), registry.to_string())];
+    assert_eq!(key["status"], "unknown");
+    assert!(key["message"].as_str().unwrap().contains("kv-platform-shared"));
+    assert_eq!(status(&results, "CMK002", registry), "unknown");
+
+    // A nullable parameter left out is null: no customer-managed key at all.
+    let dir = tempfile::tempdir().unwrap();
+    let minimal = dir.path().join("p.json");
+    std::fs::write(&minimal, r#"{"parameters": {"name": {"value": "cravmdev001"}}}"#).unwrap();
+    let report = self::report(&scan(&["--template", &template, "--parameters", minimal.to_str().unwrap()]));
+    let results = self::results(&report);
+    assert_eq!(status(&results, "CMK001", "cravmdev001"), "fail");
+    assert_eq!(status(&results, "ACR014", "cravmdev001"), "fail", "no diagnostic settings given");
+    assert_eq!(status(&results, "ACR002", "cravmdev001"), "fail", "publicNetworkAccess null: ARM's default, Enabled");
+
+    // With a snapshot of the existing vault, its key is judged.
+    let both = self::report(&scan(&[
+        "--template",
+        &template,
+        "--parameters",
+        &params,
+        "--snapshot",
+        &fixture("existing-vault.snapshot.json"),
+    ]));
+    assert_eq!(status(&self::results(&both), "CMK004", registry), "pass");
+}

@@ -36,6 +36,8 @@ pub struct Outcome {
 /// Evaluation scope of one template (the file's, or a nested deployment's).
 struct Ctx {
     params: Map<String, Value>,
+    /// User-defined types (languageVersion 2.0): a parameter's `$ref` names one.
+    definitions: Map<String, Value>,
     /// Values given from outside (a parameters file, a deployment's `parameters`), by lower-case name.
     supplied: HashMap<String, V>,
     vars: Map<String, Value>,
@@ -99,6 +101,7 @@ pub fn deploy(doc: &Located, file: &str, parameters: HashMap<String, V>) -> Resu
     }
     w.ctxs.push(Ctx {
         params: obj(&root, "parameters"),
+        definitions: obj(&root, "definitions"),
         supplied: parameters,
         vars: obj(&root, "variables"),
         param_cache: HashMap::new(),
@@ -149,6 +152,17 @@ fn property_lines(doc: &Located, pointer: &str) -> BTreeMap<String, usize> {
             (path, line)
         })
         .collect()
+}
+
+/// Whether a parameter declaration, or the user-defined type its `$ref` names, is `nullable`.
+fn nullable(decl: &Value, definitions: &Map<String, Value>) -> bool {
+    if decl.get("nullable").and_then(Value::as_bool) == Some(true) {
+        return true;
+    }
+    let Some(name) = decl.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/")) else {
+        return false;
+    };
+    definitions.get(name).and_then(|d| d.get("nullable")).and_then(Value::as_bool) == Some(true)
 }
 
 fn unresolved(why: impl Into<String>) -> Value {
@@ -264,7 +278,16 @@ impl<'a> Walker<'a> {
             self.nested(ctx, r, pointer, copy);
             return;
         }
-        let (sub, rg) = (self.ctxs[ctx].subscription.clone(), self.ctxs[ctx].resource_group.clone());
+        let (mut sub, mut rg) = (self.ctxs[ctx].subscription.clone(), self.ctxs[ctx].resource_group.clone());
+        // Bicep writes `subscriptionId` and `resourceGroup` on a resource in another scope (an
+        // `existing` vault in the platform subscription, say).
+        for (key, slot) in [("subscriptionId", &mut sub), ("resourceGroup", &mut rg)] {
+            if let Some(v) = get(r, key)
+                && let V::Known(Value::String(s)) = self.value(ctx, copy, v)
+            {
+                *slot = s;
+            }
+        }
         let mut scope = None;
         // The older extension form: type `Microsoft.KeyVault/vaults/providers/diagnosticSettings`, name
         // `kv/Microsoft.Insights/audit`.
@@ -355,6 +378,7 @@ impl<'a> Walker<'a> {
             }
             Ctx {
                 params: obj(&template, "parameters"),
+                definitions: obj(&template, "definitions"),
                 supplied,
                 vars: obj(&template, "variables"),
                 param_cache: HashMap::new(),
@@ -367,6 +391,7 @@ impl<'a> Walker<'a> {
         } else {
             Ctx {
                 params: Map::new(),
+                definitions: Map::new(),
                 supplied: HashMap::new(),
                 vars: Map::new(),
                 param_cache: HashMap::new(),
@@ -501,6 +526,43 @@ fn add_runtime(out: &mut Map<String, Value>, kind: &str, name: &str, id: &str) {
     }
 }
 
+/// What a template can know of a resource it refers to with `existing`: its ID and name, and the URIs
+/// its name determines. Anything else is the deployed resource's, known only at deployment.
+fn existing(d: &Decl, full: bool) -> Value {
+    let why = format!(
+        "{} is an existing resource: its properties are known only at deployment (or from a --snapshot of it)",
+        d.id
+    );
+    let mut props = Map::new();
+    props.insert(expr::UNRESOLVED_REST.into(), json!(why));
+    let kind = d.kind.to_ascii_lowercase();
+    match kind.as_str() {
+        "microsoft.keyvault/vaults" => {
+            props.insert("vaultUri".into(), json!(format!("https://{}.vault.azure.net/", d.name)));
+        }
+        "microsoft.keyvault/vaults/keys" => {
+            let (vault, key) = d.name.split_once('/').unwrap_or(("", &d.name));
+            let uri = format!("https://{vault}.vault.azure.net/keys/{key}");
+            // The version is the key's current one when the template is deployed: a stand-in, so that a
+            // registry pinning it is seen to pin a version.
+            props.insert("keyUriWithVersion".into(), json!(format!("{uri}/{EXISTING_KEY_VERSION}")));
+            props.insert("keyUri".into(), json!(uri));
+        }
+        "microsoft.containerregistry/registries" => {
+            props.insert("loginServer".into(), json!(format!("{}.azurecr.io", d.name.to_ascii_lowercase())));
+        }
+        _ => {}
+    }
+    if full {
+        json!({"id": d.id, "name": d.name.rsplit('/').next().unwrap_or(&d.name), "type": d.kind, "properties": props, expr::UNRESOLVED_REST: why})
+    } else {
+        Value::Object(props)
+    }
+}
+
+/// The version in use of an existing key, referred to by a template: a stand-in.
+const EXISTING_KEY_VERSION: &str = "version-in-use-at-deployment";
+
 /// The version a key created by the template gets: the stand-in for the version in use.
 const DEPLOYED_KEY_VERSION: &str = "version-created-at-deployment";
 
@@ -633,6 +695,10 @@ impl Scope for At<'_, '_> {
                     at.resolve(&default)
                 }
                 None if decl.is_none() => V::Unknown(format!("parameter {name} is not declared")),
+                // languageVersion 2.0: a nullable parameter (or one of a nullable type) without a value is null.
+                None if decl.as_ref().is_some_and(|d| nullable(d, &self.w.ctxs[c].definitions)) => {
+                    V::Known(Value::Null)
+                }
                 None => {
                     V::Unknown(format!("parameter {name} has no value: give it in a parameters file (--parameters)"))
                 }
@@ -685,6 +751,9 @@ impl Scope for At<'_, '_> {
                 "reference({target}): a resource this template does not declare is known only at deployment"
             ));
         };
+        if self.w.decls[i].existing {
+            return V::Known(existing(&self.w.decls[i], full));
+        }
         let resource = self.w.evaluate(i);
         if full {
             V::Known(resource)

@@ -44,9 +44,136 @@ pub trait Scope {
     /// The subscription and resource group resource IDs are built in.
     fn subscription_id(&mut self) -> String;
     fn resource_group(&mut self) -> String;
+    /// `lambdaVariables('x')` inside a lambda: the value bound to `x`.
+    fn lambda_variable(&mut self, _name: &str) -> Option<Value> {
+        None
+    }
+}
+
+/// A scope with lambda parameters bound (`map(list, lambda('item', …))`).
+struct Bound<'s> {
+    outer: &'s mut dyn Scope,
+    names: Vec<(String, Value)>,
+}
+
+impl Scope for Bound<'_> {
+    fn parameter(&mut self, name: &str) -> V {
+        self.outer.parameter(name)
+    }
+    fn variable(&mut self, name: &str) -> V {
+        self.outer.variable(name)
+    }
+    fn copy_index(&mut self, loop_name: Option<&str>) -> V {
+        self.outer.copy_index(loop_name)
+    }
+    fn reference(&mut self, target: &str, full: bool) -> V {
+        self.outer.reference(target, full)
+    }
+    fn context(&mut self, name: &str) -> V {
+        self.outer.context(name)
+    }
+    fn subscription_id(&mut self) -> String {
+        self.outer.subscription_id()
+    }
+    fn resource_group(&mut self) -> String {
+        self.outer.resource_group()
+    }
+    fn lambda_variable(&mut self, name: &str) -> Option<Value> {
+        match self.names.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            Some((_, v)) => Some(v.clone()),
+            None => self.outer.lambda_variable(name),
+        }
+    }
+}
+
+/// Applies `lambda('a', 'b', body)` to arguments.
+fn apply(lambda: &Expr, args: Vec<Value>, scope: &mut dyn Scope) -> V {
+    let Expr::Call(name, parts) = lambda else { return V::Unknown("a lambda was expected".into()) };
+    if !name.eq_ignore_ascii_case("lambda") || parts.is_empty() {
+        return V::Unknown("a lambda was expected".into());
+    }
+    let (params, body) = parts.split_at(parts.len() - 1);
+    let mut names = Vec::new();
+    for (p, a) in params.iter().zip(args) {
+        match p {
+            Expr::Str(n) => names.push((n.clone(), a)),
+            _ => return V::Unknown("a lambda parameter must be a name".into()),
+        }
+    }
+    let mut bound = Bound { outer: scope, names };
+    eval(&body[0], &mut bound)
+}
+
+/// `map`, `filter`, `reduce`, `sort`, `toObject`: functions that apply a lambda to each item.
+fn with_lambda(name: &str, args: &[Expr], scope: &mut dyn Scope) -> V {
+    let items = match eval(&args[0], scope) {
+        V::Known(Value::Array(a)) => a,
+        V::Known(Value::Null) => Vec::new(),
+        V::Known(_) => return V::Unknown(format!("{name}() of a value that is not an array")),
+        u => return u,
+    };
+    match name {
+        "map" => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                match apply(&args[1], vec![item, json!(i)], scope) {
+                    V::Known(v) => out.push(v),
+                    u => return u,
+                }
+            }
+            V::known(out)
+        }
+        "filter" => {
+            let mut out = Vec::new();
+            for (i, item) in items.into_iter().enumerate() {
+                match apply(&args[1], vec![item.clone(), json!(i)], scope) {
+                    V::Known(v) if truthy(&v) == Some(true) => out.push(item),
+                    V::Known(_) => {}
+                    u => return u,
+                }
+            }
+            V::known(out)
+        }
+        "reduce" if args.len() == 3 => {
+            let mut acc = match eval(&args[1], scope) {
+                V::Known(v) => v,
+                u => return u,
+            };
+            for (i, item) in items.into_iter().enumerate() {
+                acc = match apply(&args[2], vec![acc, item, json!(i)], scope) {
+                    V::Known(v) => v,
+                    u => return u,
+                };
+            }
+            V::Known(acc)
+        }
+        "toobject" => {
+            let mut out = Map::new();
+            for item in items {
+                let key = match apply(&args[1], vec![item.clone()], scope) {
+                    V::Known(k) => text(&k),
+                    u => return u,
+                };
+                let value = match args.get(2) {
+                    Some(f) => match apply(f, vec![item], scope) {
+                        V::Known(v) => v,
+                        u => return u,
+                    },
+                    None => item,
+                };
+                out.insert(key, value);
+            }
+            V::Known(Value::Object(out))
+        }
+        _ => V::Unknown(format!("{name}() is not evaluated before deployment")),
+    }
 }
 
 /// Whether a JSON string is an expression: `[…]`, but not `[[…` (an escaped literal bracket).
+/// In an object that stands for a resource the template does not create: why its other properties are
+/// not known. Read only here: `x.name` of such an object is unknown with this reason.
+pub const UNRESOLVED_REST: &str = "$unresolved-rest";
+
 /// ARM's limit on the items of a `copy` loop and of `range()`.
 pub const MAX_ITEMS: i64 = 800;
 
@@ -256,11 +383,19 @@ fn member(v: &Value, name: &str) -> V {
             }
             match m.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
                 Some((_, v)) => V::Known(v.clone()),
-                None => V::Unknown(format!("property {name} is not set")),
+                None => match m.get(UNRESOLVED_REST) {
+                    Some(Value::String(why)) => V::Unknown(format!("{name}: {why}")),
+                    _ => V::Unknown(format!("property {name} is not set")),
+                },
             }
         }
         _ => V::Unknown(format!("property {name} of a value that is not an object")),
     }
+}
+
+/// Why a value is not known, when it is the marker a constructor left for an unknown member.
+fn marker_reason(v: &Value) -> Option<String> {
+    v.as_object()?.get(crate::estate::UNRESOLVED_KEY)?.as_str().map(str::to_string)
 }
 
 /// A string as ARM's `string()` and `format()` render it.
@@ -314,6 +449,17 @@ fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> V {
             }
             return unknown.map(V::Unknown).unwrap_or(V::known(!want));
         }
+        "map" | "filter" | "reduce" | "toobject" if args.len() >= 2 => return with_lambda(name, args, scope),
+        "lambdavariables" => {
+            return match args.first().map(|a| eval(a, scope)) {
+                Some(V::Known(Value::String(n))) => scope
+                    .lambda_variable(&n)
+                    .map(V::Known)
+                    .unwrap_or_else(|| V::Unknown(format!("lambdaVariables('{n}') outside its lambda"))),
+                Some(V::Unknown(u)) => V::Unknown(u),
+                _ => V::Unknown("lambdaVariables() needs a name".into()),
+            };
+        }
         "coalesce" => {
             let mut unknown = None;
             for a in args {
@@ -328,10 +474,18 @@ fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> V {
         }
         _ => {}
     }
+    // Constructors keep what is known: `createObject('status', 'enabled', 'identity', <unknown>)` is an
+    // object whose `identity` alone is unknown. Every other function needs all of its arguments.
+    let builds = matches!(name, "createobject" | "createarray" | "union");
     let mut values = Vec::with_capacity(args.len());
-    for a in args {
+    for (i, a) in args.iter().enumerate() {
+        let is_key = name == "createobject" && i % 2 == 0;
         match eval(a, scope) {
-            V::Known(v) => values.push(v),
+            V::Known(v) => match marker_reason(&v) {
+                Some(why) if !builds => return V::Unknown(why),
+                _ => values.push(v),
+            },
+            V::Unknown(why) if builds && !is_key => values.push(json!({ crate::estate::UNRESOLVED_KEY: why })),
             u => return u,
         }
     }
@@ -550,6 +704,43 @@ fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> V {
             V::known(format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]))
         }
         "uri" => V::known(format!("{}/{}", str_arg(0).trim_end_matches('/'), str_arg(1).trim_start_matches('/'))),
+        // `tryGet(object, key, …)` / `tryGet(array, index)`: null where the path does not exist.
+        "tryget" => {
+            let mut cur = values.first().cloned().unwrap_or(Value::Null);
+            for k in &values[1.min(values.len())..] {
+                cur = match (&cur, k) {
+                    (Value::Object(o), k) => {
+                        let k = text(k);
+                        o.iter()
+                            .find(|(n, _)| n.eq_ignore_ascii_case(&k))
+                            .map(|(_, v)| v.clone())
+                            .unwrap_or(Value::Null)
+                    }
+                    (Value::Array(a), Value::Number(n)) => {
+                        n.as_u64().and_then(|i| a.get(i as usize)).cloned().unwrap_or(Value::Null)
+                    }
+                    _ => Value::Null,
+                };
+            }
+            V::Known(cur)
+        }
+        "objectkeys" => V::known(
+            values
+                .first()
+                .and_then(Value::as_object)
+                .map(|o| o.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default(),
+        ),
+        "flatten" => V::known(
+            values
+                .first()
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter().flat_map(|v| v.as_array().cloned().unwrap_or_else(|| vec![v.clone()])).collect::<Vec<_>>()
+                })
+                .unwrap_or_default(),
+        ),
+        "lastindexof" => V::known(str_arg(0).to_lowercase().rfind(&str_arg(1).to_lowercase()).map_or(-1, |i| i as i64)),
         "items" => match values.first() {
             Some(Value::Object(o)) => {
                 V::known(o.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>())
@@ -738,6 +929,31 @@ mod tests {
         // A known branch does not need the unknown one.
         assert_eq!(run("[if(true(), 'a', parameters('missing'))]"), V::known("a"));
         assert_eq!(run("[or(true(), parameters('missing'))]"), V::known(true));
+    }
+
+    #[test]
+    fn lambdas_as_bicep_compiles_them() {
+        // AVM: `reduce(map(ids, id => {'${id}': {}}), {}, (cur, next) => union(cur, next))`.
+        let identities = "[reduce(map(createArray('/a', '/b'), lambda('id', createObject(lambdaVariables('id'), createObject()))), createObject(), lambda('cur', 'next', union(lambdaVariables('cur'), lambdaVariables('next'))))]";
+        assert_eq!(run(identities), V::known(json!({"/a": {}, "/b": {}})));
+        assert_eq!(
+            run("[filter(createArray(1, 2, 3), lambda('x', greater(lambdaVariables('x'), 1)))]"),
+            V::known(json!([2, 3]))
+        );
+        assert_eq!(run("[tryGet(createObject('a', createObject('b', 1)), 'a', 'b')]"), V::known(1));
+        assert_eq!(run("[tryGet(createObject('a', 1), 'missing')]"), V::Known(Value::Null));
+        assert!(matches!(run("[lambdaVariables('x')]"), V::Unknown(_)));
+    }
+
+    #[test]
+    fn constructors_keep_what_is_known() {
+        let v = run("[createObject('status', 'enabled', 'identity', parameters('missing'))]");
+        let V::Known(v) = v else { panic!("{v:?}") };
+        assert_eq!(v["status"], "enabled");
+        assert!(v["identity"][crate::estate::UNRESOLVED_KEY].as_str().unwrap().contains("missing"));
+        // Reading the unknown member, or computing with it, is unknown.
+        assert!(matches!(run("[createObject('a', parameters('missing')).a.b]"), V::Unknown(_)));
+        assert!(matches!(run("[empty(createObject('a', parameters('missing')).a)]"), V::Unknown(_)));
     }
 
     #[test]
