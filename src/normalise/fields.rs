@@ -41,8 +41,8 @@ pub fn unresolved(v: &Value) -> Option<String> {
     let obj = v.as_object()?;
     let expr = obj.get(UNRESOLVED_KEY)?;
     Some(match expr.as_str() {
-        Some(s) => format!("template expression cannot be resolved statically: {s}"),
-        None => "template value cannot be resolved statically".to_string(),
+        Some(s) => format!("not known before deployment: {s}"),
+        None => "not known before deployment".to_string(),
     })
 }
 
