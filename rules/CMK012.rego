@@ -10,7 +10,7 @@
 #   name: cmk-vault-region-mismatch
 #   severity: low
 #   resource: registry
-#   inputs: [encryption.status, encryption.key_identifier]
+#   inputs: [encryption.status, encryption.key_identifier, location]
 #   reads: [encryption.status, encryption.key, encryption.key_identifier, chain.vault, location]
 #   live_only: false
 #   ja:

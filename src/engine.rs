@@ -426,6 +426,8 @@ fn run_rule(
         if let Some((field, reason)) = rule.meta.custom.inputs.iter().find_map(|f| unknowns.get(f).map(|r| (f, r))) {
             r.status = Status::Unknown;
             r.unknown_input = Some((field.clone(), reason.clone()));
+            // Nothing was seen: what the rule computed from a stand-in default is not evidence.
+            r.observed = serde_json::Value::Null;
         }
         out.push(Outcome { result: r, resources });
     }

@@ -25,6 +25,11 @@ pub struct Origin {
     pub property_lines: BTreeMap<String, usize>,
 }
 
+/// The location of a resource deployed to `[resourceGroup().location]` (templates): one region, not
+/// known before deployment. Two such resources are in the same region; compared with a named region,
+/// it is unknown.
+pub const DEPLOYMENT_LOCATION: &str = "[resourceGroup().location]";
+
 /// Fields that could not be determined, with the reason. A rule that depends on one answers unknown.
 pub type Unknowns = BTreeMap<String, String>;
 

@@ -350,3 +350,44 @@ fn an_azure_verified_module_shaped_template_is_evaluated_through_its_lambdas_and
     ]));
     assert_eq!(status(&self::results(&both), "CMK004", registry), "pass");
 }
+
+#[test]
+fn each_template_is_its_own_deployment_and_the_deployment_happens_at_as_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+    // The quickstarts' naming: the same expression in two templates names two registries.
+    for (file, admin) in [("team-a.json", true), ("team-b.json", false)] {
+        let text = format!(
+            r#"{{"$schema": "{schema}", "contentVersion": "1.0.0.0",
+                "parameters": {{"acrName": {{"type": "string", "defaultValue": "[format('acr{{0}}', uniqueString(resourceGroup().id))]"}}}},
+                "resources": [{{"type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01",
+                    "name": "[parameters('acrName')]", "location": "japaneast", "sku": {{"name": "Premium"}},
+                    "properties": {{"adminUserEnabled": {admin}}}}}]}}"#
+        );
+        std::fs::write(dir.path().join(file), text).unwrap();
+    }
+    let report = report(&scan(&["--template", dir.path().to_str().unwrap(), "--select", "ACR007"]));
+    let statuses: BTreeSet<String> =
+        report["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap().to_string()).collect();
+    assert_eq!(report["inputs"]["registries"], 2);
+    assert_eq!(statuses, BTreeSet::from(["pass".to_string(), "fail".to_string()]));
+
+    // A key created by the template is created at --as-of; a vault in the resource group's region
+    // beside a registry in a named one: the comparison waits for the deployment.
+    let cmk = std::fs::read_to_string(fixture("cmk-registry.json")).unwrap().replace(
+        "\"location\": \"[parameters('location')]\",\n      \"sku\": { \"name\": \"Premium\" }",
+        "\"location\": \"japaneast\",\n      \"sku\": { \"name\": \"Premium\" }",
+    );
+    let path = dir.path().join("cmk.json");
+    std::fs::write(&path, cmk).unwrap();
+    let out = common::acr_audit()
+        .args(["scan", "--format", "json", "--as-of", "2026-01-01", "--template", path.to_str().unwrap()])
+        .run();
+    let results = results(&self::report(&out));
+    let region = &results.iter().find(|((rule, _), _)| rule == "CMK012").unwrap().1;
+    assert_eq!(region["status"], "unknown", "{region}");
+    assert!(region["observed"].is_null(), "nothing was observed: {region}");
+    let age = &results.iter().find(|((rule, _), _)| rule == "CMK011").unwrap().1;
+    assert_eq!(age["status"], "pass");
+    assert!(age["message"].as_str().unwrap().contains("created on 2026-01-01"), "{age}");
+}

@@ -66,7 +66,7 @@ pub fn run(args: ScanArgs) -> Result<i32, Error> {
             files.push(path.display().to_string());
         }
         if !inputs.template.is_empty() {
-            let templates = template::load(&inputs.template, &inputs.parameters)?;
+            let templates = template::load(&inputs.template, &inputs.parameters, as_of)?;
             files.extend(templates.files);
             estate.merge(templates.estate);
         }

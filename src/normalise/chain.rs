@@ -9,7 +9,19 @@ use std::collections::BTreeMap;
 
 pub fn resolve(inv: &mut Inventory) {
     let vaults = &inv.vaults;
+    let deployment = super::registry::normalise_location(crate::inventory::DEPLOYMENT_LOCATION);
     for reg in &mut inv.registries {
+        // A template's `[resourceGroup().location]` beside a named region: which region it is, only the
+        // deployment decides (two of them are the same region).
+        if let Some(v) = reg.encryption.key.as_ref().and_then(|k| vaults.get(&k.vault))
+            && let Some(vault_location) = &v.location
+            && (reg.location == deployment) != (*vault_location == deployment)
+        {
+            reg.unknown.insert(
+                "location".into(),
+                "one of the registry and its vault is deployed to its resource group's region, which only the deployment decides".into(),
+            );
+        }
         let identity = identity(reg);
         let vault = vault(reg, vaults);
         let key = key(reg, vaults, &vault);

@@ -17,10 +17,20 @@ use crate::sources::located::Located;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// Where resources are deployed when the template does not say: stand-ins, the same in every template,
-/// so that IDs built with `resourceId()` join.
+/// Where resources are deployed when the template does not say: a stand-in subscription, and a resource
+/// group of its own per template file (`rg-deployment-infra-main-json`), so that IDs built with
+/// `resourceId()` join within a template and two templates that name a registry alike stay two registries.
 pub const SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
-pub const RESOURCE_GROUP: &str = "resource-group-of-the-deployment";
+
+fn resource_group_of(file: &str) -> String {
+    let name: String =
+        file.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    format!("rg-deployment-{}", name.trim_matches('-'))
+}
+
+/// What `[resourceGroup().location]` stands for: the same wherever it is used, recognisably not a
+/// region (the normaliser knows it: a comparison with a real region is unknown).
+pub const DEPLOYMENT_LOCATION: &str = crate::inventory::DEPLOYMENT_LOCATION;
 
 /// A deployed resource: its JSON and where it was declared.
 pub struct Deployed {
@@ -70,6 +80,7 @@ struct Decl {
 struct Walker<'a> {
     doc: &'a Located,
     file: &'a str,
+    now: i64,
     ctxs: Vec<Ctx>,
     decls: Vec<Decl>,
     done: Vec<Option<Value>>,
@@ -80,11 +91,14 @@ struct Walker<'a> {
 }
 
 /// Deploys `doc` (a template) with `parameters` (name → value, from a parameters file).
-pub fn deploy(doc: &Located, file: &str, parameters: HashMap<String, V>) -> Result<Outcome, Error> {
+/// `now`: when the deployment is taken to happen (the scan's `--as-of`): the creation time of the keys it
+/// creates.
+pub fn deploy(doc: &Located, file: &str, parameters: HashMap<String, V>, now: i64) -> Result<Outcome, Error> {
     let root = doc.value.as_object().cloned().unwrap_or_default();
     let mut w = Walker {
         doc,
         file,
+        now,
         ctxs: Vec::new(),
         decls: Vec::new(),
         done: Vec::new(),
@@ -108,7 +122,7 @@ pub fn deploy(doc: &Located, file: &str, parameters: HashMap<String, V>) -> Resu
         var_cache: HashMap::new(),
         var_busy: HashSet::new(),
         subscription: SUBSCRIPTION.into(),
-        resource_group: RESOURCE_GROUP.into(),
+        resource_group: resource_group_of(file),
         outer: None,
     });
     if let Some(resources) = root.get("resources") {
@@ -457,7 +471,7 @@ impl<'a> Walker<'a> {
                 out.insert(key.into(), to_value(resolved));
             }
         }
-        add_runtime(&mut out, &kind, &name, &id);
+        add_runtime(&mut out, &kind, &name, &id, self.now);
         if kind.ends_with("/roleassignments")
             && let Some(Value::Object(p)) = out.get_mut("properties")
             && get(p, "scope").is_none()
@@ -487,7 +501,7 @@ impl<'a> Walker<'a> {
 }
 
 /// Properties ARM assigns when it deploys a resource, which templates refer to: stable stand-ins.
-fn add_runtime(out: &mut Map<String, Value>, kind: &str, name: &str, id: &str) {
+fn add_runtime(out: &mut Map<String, Value>, kind: &str, name: &str, id: &str, now: i64) {
     let stand_in = |what: &str| format!("({what} of {id}, assigned at deployment)");
     let props = out.entry("properties").or_insert_with(|| json!({}));
     if let Value::Object(p) = props {
@@ -505,9 +519,9 @@ fn add_runtime(out: &mut Map<String, Value>, kind: &str, name: &str, id: &str) {
                 let uri = format!("https://{vault}.vault.azure.net/keys/{key}");
                 p.entry("keyUriWithVersion").or_insert_with(|| json!(format!("{uri}/{DEPLOYED_KEY_VERSION}")));
                 p.entry("keyUri").or_insert_with(|| json!(uri));
-                // A key the template creates is created when it is deployed: no earlier than now.
+                // A key the template creates is created when it is deployed: taken to be the scan's moment.
                 if let Value::Object(attributes) = p.entry("attributes").or_insert_with(|| json!({})) {
-                    attributes.entry("created").or_insert_with(|| json!(chrono::Utc::now().timestamp()));
+                    attributes.entry("created").or_insert_with(|| json!(now));
                 }
             }
             "microsoft.containerregistry/registries" => {
@@ -771,7 +785,7 @@ impl Scope for At<'_, '_> {
                 "name": rg,
                 "type": "Microsoft.Resources/resourceGroups",
                 // Every resource deployed "[resourceGroup().location]" is in the same region.
-                "location": "(location of the deployment's resource group)",
+                "location": DEPLOYMENT_LOCATION,
             }),
             "subscription" => json!({
                 "id": format!("/subscriptions/{sub}"),

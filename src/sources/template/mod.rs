@@ -18,7 +18,8 @@ pub struct Templates {
     pub files: Vec<String>,
 }
 
-pub fn load(paths: &[PathBuf], parameters: &[PathBuf]) -> Result<Templates, Error> {
+/// `now`: the moment the deployments are taken to happen (the scan's `--as-of`).
+pub fn load(paths: &[PathBuf], parameters: &[PathBuf], now: i64) -> Result<Templates, Error> {
     let mut templates: Vec<(PathBuf, Located)> = Vec::new();
     let mut beside: HashMap<PathBuf, PathBuf> = HashMap::new();
     for path in paths {
@@ -74,7 +75,7 @@ pub fn load(paths: &[PathBuf], parameters: &[PathBuf]) -> Result<Templates, Erro
             (None, Some(p)) => read_parameters(p)?,
             (None, None) => HashMap::new(),
         };
-        let mut outcome = deploy::deploy(doc, &shown, values)?;
+        let mut outcome = deploy::deploy(doc, &shown, values, now)?;
         connect_private_endpoints(&mut outcome.resources);
         for d in outcome.resources {
             cover(&mut estate.coverage, &d.value);
