@@ -50,7 +50,7 @@ pub struct InputArgs {
     /// An ARM template (JSON, as `az bicep build` writes Bicep), or a folder of them (repeatable)
     #[arg(long, value_name = "FILE|DIR")]
     pub template: Vec<PathBuf>,
-    /// A parameters file for the templates (repeatable; matched to `x.json` as `x.parameters.json`, else applied to all)
+    /// A deployment parameters file (repeatable): `x.parameters.json` goes with `x.json`; a single one with a single template
     #[arg(long, value_name = "FILE", requires = "template")]
     pub parameters: Vec<PathBuf>,
     /// A Terraform plan as `terraform show -json plan.out > plan.json` writes it (repeatable)
