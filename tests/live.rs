@@ -494,3 +494,12 @@ fn an_unreachable_resource_manager_is_a_clear_error() {
     );
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn an_identity_that_sees_no_subscription_is_an_error_not_a_clean_scan() {
+    let config = example_config(100);
+    let server = ArmServer::start(Estate::new(Vec::new(), Vec::new()), config.clone());
+    let out = live(&server, &config).args(["scan"]).run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("sees no enabled subscription") && out.stderr.contains("Reader"), "{}", out.stderr);
+}

@@ -152,6 +152,13 @@ pub async fn walk(arm: Arm, plan: Plan, monitor: Arc<Monitor>) -> Result<Walked,
         }
     };
     let targets: Vec<String> = targets.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+    // Nothing to read is a misconfiguration, not a clean result: a gate must not pass on it.
+    if targets.is_empty() {
+        return Err(crate::error::Error::usage(
+            format!("the identity sees no enabled subscription at {}", walk.arm.endpoint()),
+            "give it the Reader role on the subscriptions to scan (or check the tenant: `az login --tenant …`)",
+        ));
+    }
     monitor.counters.subscriptions_total.store(targets.len() as u64, Ordering::Relaxed);
 
     // 1–2: every subscription at once; the transport bounds what is in flight.
