@@ -251,12 +251,48 @@ pub fn build<'a>(b: Build<'a>, inventory: &Inventory, results: Evaluated) -> Rep
 
 fn render_message(rule: &Rule, r: &RuleResult, lang: Lang) -> String {
     if let Some((field, reason)) = &r.unknown_input {
-        return fill(lang.t(Ui::UnknownInput), &[("field", field.clone()), ("reason", reason.clone())]);
+        let shown = arm_property(rule.meta.custom.resource, field).unwrap_or(field);
+        return fill(lang.t(Ui::UnknownInput), &[("field", shown.to_string()), ("reason", reason.clone())]);
     }
     let template = rule.meta.custom.messages.get(&r.message).map(|t| lang.pick(&t.en, &t.ja)).unwrap_or(&r.message);
     let mut args: Vec<(&str, String)> = r.args.iter().map(|(k, v)| (k.as_str(), arg_text(k, v))).collect();
     args.push(("observed", plain(&r.observed)));
     fill(template, &args)
+}
+
+/// The ARM property an inventory field is read from, as users know it from their templates and
+/// `az … show` output (`public_network_access` → `properties.publicNetworkAccess`).
+fn arm_property(kind: ResourceKind, field: &str) -> Option<&'static str> {
+    Some(match (kind, field) {
+        (_, "public_network_access") => "properties.publicNetworkAccess",
+        (_, "private_endpoint_connections") => "properties.privateEndpointConnections",
+        (_, "location") => "location",
+        (ResourceKind::Registry, "sku") => "sku.name",
+        (ResourceKind::Registry, "identity") => "identity",
+        (ResourceKind::Registry, "admin_user_enabled") => "properties.adminUserEnabled",
+        (ResourceKind::Registry, "anonymous_pull_enabled") => "properties.anonymousPullEnabled",
+        (ResourceKind::Registry, "data_endpoint_enabled") => "properties.dataEndpointEnabled",
+        (ResourceKind::Registry, "network_default_action") => "properties.networkRuleSet.defaultAction",
+        (ResourceKind::Registry, "network_bypass") => "properties.networkRuleBypassOptions",
+        (ResourceKind::Registry, "zone_redundancy") => "properties.zoneRedundancy",
+        (ResourceKind::Registry, "export_policy") => "properties.policies.exportPolicy.status",
+        (ResourceKind::Registry, "arm_audience_policy") => {
+            "properties.policies.azureADAuthenticationAsArmPolicy.status"
+        }
+        (ResourceKind::Registry, "retention_policy") => "properties.policies.retentionPolicy.status",
+        (ResourceKind::Registry, "encryption.status") => "properties.encryption.status",
+        (ResourceKind::Registry, "encryption.key_identifier") => {
+            "properties.encryption.keyVaultProperties.keyIdentifier"
+        }
+        (ResourceKind::Registry, "encryption.identity") => "properties.encryption.keyVaultProperties.identity",
+        (ResourceKind::Vault, "soft_delete") => "properties.enableSoftDelete",
+        (ResourceKind::Vault, "purge_protection") => "properties.enablePurgeProtection",
+        (ResourceKind::Vault, "rbac") => "properties.enableRbacAuthorization",
+        (ResourceKind::Vault, "network_default_action") => "properties.networkAcls.defaultAction",
+        (ResourceKind::Vault, "network_bypass") => "properties.networkAcls.bypass",
+        (ResourceKind::Vault, "access_policies") => "properties.accessPolicies",
+        _ => return None,
+    })
 }
 
 /// A message argument as text; one named `date` (or `…_date`) holding Unix seconds reads as a date.

@@ -175,6 +175,7 @@ fn unresolvable_values_are_unknown_never_a_guess() {
         assert_eq!(status(&results, "ACR003", name), "pass", "the property copy loop built the IP rules");
         let message = results[&("ACR007".to_string(), name.to_string())]["message"].as_str().unwrap().to_string();
         assert!(message.contains("parameter adminUserEnabled has no value"), "{message}");
+        assert!(message.starts_with("properties.adminUserEnabled could not be determined"), "{message}");
     }
     // A condition that cannot be evaluated: nothing about the registry is judged.
     for rule in ["ACR001", "ACR004", "ACR007", "ACR014", "CMK001"] {
