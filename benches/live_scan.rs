@@ -15,11 +15,14 @@
 
 #[path = "../tests/armserver/mod.rs"]
 mod armserver;
+#[path = "support/timed.rs"]
+mod support;
 
 use armserver::{ArmServer, Bucket, Config, Estate};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::timed;
 
 const LATENCY: Duration = Duration::from_millis(50);
 const CONCURRENCY: usize = 32;
@@ -85,37 +88,29 @@ fn main() {
     }
 }
 
-/// Runs `acr-audit scan` against the server: wall seconds and peak resident set (KiB, from wait4).
-#[allow(clippy::zombie_processes)] // reaped by wait4, which std cannot call
+/// Runs `acr-audit scan` against the server: wall seconds and peak resident set (KiB).
 fn scan(server: &ArmServer, config: &Config) -> (f64, i64) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let started = Instant::now();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_acr-audit"))
-        .args(["scan", "--format", "json", "--exit-zero", "--as-of", "2026-11-23", "--concurrency"])
-        .arg(CONCURRENCY.to_string())
-        .arg("-o")
-        .arg(dir.path().join("report.json"))
-        .env_clear()
-        .env("AZURE_TENANT_ID", &config.tenant_id)
-        .env("AZURE_CLIENT_ID", &config.client_id)
-        .env("AZURE_CLIENT_SECRET", &config.client_secret)
-        .env("AZURE_AUTHORITY_HOST", server.url())
-        .env("ACR_AUDIT_ARM_ENDPOINT", server.url())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start acr-audit");
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child, whose pid we own; std never waits for it afterwards.
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    let secs = started.elapsed().as_secs_f64();
-    assert!(pid > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "acr-audit failed (status {status})");
+    let (secs, kib, code) = timed(
+        std::process::Command::new(env!("CARGO_BIN_EXE_acr-audit"))
+            .args(["scan", "--format", "json", "--exit-zero", "--as-of", "2026-11-23", "--concurrency"])
+            .arg(CONCURRENCY.to_string())
+            .arg("-o")
+            .arg(dir.path().join("report.json"))
+            .env_clear()
+            .env("AZURE_TENANT_ID", &config.tenant_id)
+            .env("AZURE_CLIENT_ID", &config.client_id)
+            .env("AZURE_CLIENT_SECRET", &config.client_secret)
+            .env("AZURE_AUTHORITY_HOST", server.url())
+            .env("ACR_AUDIT_ARM_ENDPOINT", server.url())
+            .stderr(std::process::Stdio::null()),
+    );
+    assert_eq!(code, 0, "acr-audit failed");
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).expect("report")).expect("json");
     let gaps = report["inputs"]["gaps"].as_array().map_or(0, Vec::len);
     assert_eq!(gaps, 0, "the benchmark tenant must be read in full: {}", report["inputs"]["gaps"]);
-    (secs, usage.ru_maxrss)
+    (secs, kib)
 }
 
 /// A tenant of `subs` subscriptions, each with 10 registries (5 with CMK, one with a private endpoint)

@@ -5,9 +5,12 @@
 //! Run: `cargo bench --bench offline_scan` (figures are recorded in BENCHMARKS.md).
 //! Optional: `-- 10000` to run one size only.
 
+#[path = "support/timed.rs"]
+mod support;
+
 use serde_json::{Value, json};
 use std::io::Write;
-use std::time::Instant;
+use support::timed;
 
 const REPEATS: usize = 5;
 
@@ -50,25 +53,17 @@ fn main() {
     }
 }
 
-/// Runs the scan once; wall seconds and the child's peak resident set (KiB, from wait4).
-#[allow(clippy::zombie_processes)] // reaped by wait4, which std cannot call
+/// Runs the scan once; wall seconds and the child's peak resident set (KiB).
 fn run(snapshot: &std::path::Path, report: &std::path::Path) -> (f64, i64) {
-    let started = Instant::now();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_acr-audit"))
-        .args(["scan", "--snapshot"])
-        .arg(snapshot)
-        .args(["--format", "json", "--exit-zero", "--quiet", "--as-of", "2026-11-23", "-o"])
-        .arg(report)
-        .spawn()
-        .expect("start acr-audit");
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child, whose pid we own; std never waits for it afterwards.
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    let secs = started.elapsed().as_secs_f64();
-    assert!(pid > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "acr-audit failed (status {status})");
-    (secs, usage.ru_maxrss)
+    let (secs, kib, code) = timed(
+        std::process::Command::new(env!("CARGO_BIN_EXE_acr-audit"))
+            .args(["scan", "--snapshot"])
+            .arg(snapshot)
+            .args(["--format", "json", "--exit-zero", "--quiet", "--as-of", "2026-11-23", "-o"])
+            .arg(report),
+    );
+    assert_eq!(code, 0, "acr-audit failed");
+    (secs, kib)
 }
 
 /// Writes an estate of `n` registries; returns (resources, vaults).

@@ -9,11 +9,14 @@
 //! acr-audit is measured, and the way to install it is printed. `ACR_AUDIT_BENCH_KEEP=DIR` keeps the
 //! templates and both tools' reports there.
 
+#[path = "support/timed.rs"]
+mod support;
+
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use support::timed;
 
 const TEMPLATES: usize = 1_000;
 const REPEATS: usize = 5;
@@ -195,21 +198,6 @@ fn acr_audit(templates: &Path, report: &Path, extra: &[&str]) -> (f64, i64) {
     let (secs, kib, code) = timed(&mut cmd);
     assert_eq!(code, 0, "acr-audit failed (exit {code})");
     (secs, kib)
-}
-
-/// Runs a command once; wall seconds, the child's peak resident set (KiB, from wait4) and its exit code.
-#[allow(clippy::zombie_processes)] // reaped by wait4, which std cannot call
-fn timed(cmd: &mut Command) -> (f64, i64, i32) {
-    let started = Instant::now();
-    let child = cmd.spawn().expect("start the scanner");
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child, whose pid we own; std never waits for it afterwards.
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    let secs = started.elapsed().as_secs_f64();
-    assert!(pid > 0 && libc::WIFEXITED(status), "the scanner did not exit normally (status {status})");
-    (secs, usage.ru_maxrss, libc::WEXITSTATUS(status))
 }
 
 struct Checkov {

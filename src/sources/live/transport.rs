@@ -236,11 +236,7 @@ impl Policy for ArmTransport {
 
 /// The pacing scope of a request: its subscription (lower-case), or "" for tenant-level requests.
 fn subscription_of(path: &str) -> String {
-    let mut parts = path.split('/').filter(|s| !s.is_empty());
-    match (parts.next(), parts.next()) {
-        (Some(s), Some(id)) if s.eq_ignore_ascii_case("subscriptions") => id.to_ascii_lowercase(),
-        _ => String::new(),
-    }
+    crate::normalise::ids::subscription_of(path).unwrap_or_default()
 }
 
 /// `Retry-After` in seconds (ARM's form) or as an HTTP date.

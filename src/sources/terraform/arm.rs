@@ -106,6 +106,17 @@ impl<'a, 'p> Mapper<'a, 'p> {
         Mapper { rs, r, arm: Arm::new(id, name, kind) }
     }
 
+    /// A top-level resource of ARM type `kind` (in a resource group, with a location): its name and ID
+    /// from the plan (an ID under the plan's subscription when the resource group is not known).
+    pub fn top_level(rs: &'a Resolver<'p>, r: &'a Resource, kind: &str) -> Self {
+        let name = rs.name(r);
+        let id =
+            rs.arm_id(r).unwrap_or_else(|_| format!("/subscriptions/{}/providers/{kind}/{name}", rs.plan.subscription));
+        let mut m = Mapper::new(rs, r, &id, &name, kind);
+        m.location();
+        m
+    }
+
     /// The line of a Terraform attribute in the plan file.
     pub fn line_of(&self, tf: &str) -> Option<usize> {
         self.r.line(&self.rs.plan.doc, tf)

@@ -30,11 +30,7 @@ pub const BUILTIN_ROLES: [(&str, &str); 8] = [
 ];
 
 pub fn map(rs: &Resolver, r: &Resource) -> Arm {
-    let name = rs.name(r);
-    let id =
-        rs.arm_id(r).unwrap_or_else(|_| format!("/subscriptions/{}/providers/{TYPE}/{name}", rs.plan.subscription));
-    let mut m = Mapper::new(rs, r, &id, &name, TYPE);
-    m.location();
+    let mut m = Mapper::top_level(rs, r, TYPE);
     for (attr, arm) in [("principal_id", "properties.principalId"), ("client_id", "properties.clientId")] {
         match rs.attribute(r, attr) {
             Ok(v) => m.arm.set(arm, v),

@@ -24,11 +24,8 @@ pub struct Endpoint {
 }
 
 pub fn map(rs: &Resolver, r: &Resource) -> Endpoint {
-    let name = rs.name(r);
-    let id =
-        rs.arm_id(r).unwrap_or_else(|_| format!("/subscriptions/{}/providers/{TYPE}/{name}", rs.plan.subscription));
-    let mut m = Mapper::new(rs, r, &id, &name, TYPE);
-    m.location();
+    let mut m = Mapper::top_level(rs, r, TYPE);
+    let id = m.arm.id().to_string();
     let subnet = m.value("subnet_id", Accept { kinds: &["azurerm_subnet"], attrs: &["id"] });
     m.put("properties.subnet.id", "subnet_id", subnet, same, None);
     let mut connections = Vec::new();

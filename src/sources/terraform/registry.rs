@@ -18,11 +18,7 @@ const CLIENT_ID: Accept<'static> = Accept { kinds: &["azurerm_user_assigned_iden
 const IDENTITY_ID: Accept<'static> = Accept { kinds: &["azurerm_user_assigned_identity"], attrs: &["id"] };
 
 pub fn map(rs: &Resolver, r: &Resource) -> Arm {
-    let name = rs.name(r);
-    let id =
-        rs.arm_id(r).unwrap_or_else(|_| format!("/subscriptions/{}/providers/{TYPE}/{name}", rs.plan.subscription));
-    let mut m = Mapper::new(rs, r, &id, &name, TYPE);
-    m.location();
+    let mut m = Mapper::top_level(rs, r, TYPE);
     let sku = m.value("sku", Accept::NONE);
     m.put("sku.name", "sku", sku.clone(), same, None);
     m.put("sku.tier", "sku", sku, same, None);

@@ -22,11 +22,7 @@ const OBJECT_ID: Accept<'static> = Accept {
 };
 
 pub fn map(rs: &Resolver, r: &Resource) -> Arm {
-    let name = rs.name(r);
-    let id =
-        rs.arm_id(r).unwrap_or_else(|_| format!("/subscriptions/{}/providers/{TYPE}/{name}", rs.plan.subscription));
-    let mut m = Mapper::new(rs, r, &id, &name, TYPE);
-    m.location();
+    let mut m = Mapper::top_level(rs, r, TYPE);
     m.field("properties.tenantId", "tenant_id", same, None);
     m.arm.set("properties.sku.family", json!("A"));
     m.field("properties.sku.name", "sku_name", same, None);
